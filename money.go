@@ -54,12 +54,15 @@ func ParseAmount(s string) (int64, error) {
 		}
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > math.MaxInt64/UcentsPerUnit {
+	if err != nil {
 		return 0, ErrBadAmount
 	}
 	f := int64(0)
 	if frac != "" {
 		f, _ = strconv.ParseInt((frac + "00000000")[:8], 10, 64)
+	}
+	if w > (math.MaxInt64-f)/UcentsPerUnit {
+		return 0, ErrBadAmount
 	}
 	v := w*UcentsPerUnit + f
 	if neg {

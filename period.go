@@ -22,14 +22,21 @@ func ParsePeriod(s string) (Period, error) {
 	if m == nil {
 		return Period{}, fmt.Errorf("%q is not an ISO 8601 period such as P1M, P3M or P1Y", s)
 	}
+	var bad bool
 	n := func(i int) int {
 		if m[i] == "" {
 			return 0
 		}
-		v, _ := strconv.Atoi(m[i])
+		v, err := strconv.Atoi(m[i])
+		if err != nil || v > 10_000 {
+			bad = true
+		}
 		return v
 	}
 	p := Period{Years: n(1), Months: n(2), Days: n(3)*7 + n(4)}
+	if bad {
+		return Period{}, fmt.Errorf("%q is too long a period", s)
+	}
 	if p.IsZero() {
 		return Period{}, fmt.Errorf("%q is an empty period", s)
 	}

@@ -69,6 +69,11 @@ func Decide(now time.Time, s renewd.Service, p Policy) Decision {
 	r := p.Covering(s)
 	if r == nil {
 		if !s.Expiration.IsZero() && s.Expiration.Sub(now) <= p.ReportWithin {
+			if s.RenewMode == renewd.RenewAutomatic {
+				// Not at risk: OVH renews it. Told for information only.
+				return Decision{Verdict: Automatic, Reason: "no rule covers it; " + untilExpiry(now, s.Expiration) +
+					"; OVH renews it automatically (" + s.RawRenewMode + ")"}
+			}
 			return Decision{Verdict: Uncovered, Reason: "no rule covers it; " + untilExpiry(now, s.Expiration)}
 		}
 		return Decision{Verdict: Unwatched, Reason: "no rule covers it"}

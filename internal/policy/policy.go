@@ -124,8 +124,9 @@ type Rule struct {
 // rule renews are still worth a report.
 type Policy struct {
 	Rules []Rule
-	// ReportWithin is how close to expiry an uncovered service, or one that
-	// OVH renews automatically, gets reported.
+	// ReportWithin is how close to expiry a service that no rule covers gets
+	// reported: as uncovered, or for information when OVH renews it
+	// automatically. Covered services are reported from their rule's window.
 	ReportWithin time.Duration
 }
 

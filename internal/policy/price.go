@@ -21,7 +21,17 @@ const (
 )
 
 func (v PriceVerdict) String() string {
-	return [...]string{"within-cap", "needs-approval", "over-cap-hold", "over-cap-refused"}[v]
+	switch v {
+	case WithinCap:
+		return "within-cap"
+	case NeedsApproval:
+		return "needs-approval"
+	case OverCapHold:
+		return "over-cap-hold"
+	case OverCapRefused:
+		return "over-cap-refused"
+	}
+	return "unknown"
 }
 
 // CheckPrice compares a price without tax, in micro-cents, with the rule's

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/config"
+	"github.com/renewd/renewd/internal/notify"
+	"github.com/renewd/renewd/internal/ovhfake"
+)
+
+// The demo's credentials are the fake's; they open nothing real.
+const (
+	demoAppKey      = "demo-application-key"
+	demoAppSecret   = "demo-application-secret"
+	demoConsumerKey = "demo-consumer-key"
+)
+
+// demoConfig is the sample config the demo writes, against the sample
+// account of ovhfake.SampleScenario.
+const demoConfig = `# renewd demo config, written by "renewd demo"
+schedule: "@every 6h"
+state_file: %[1]s/renewd.db
+report_within: 30d
+ovh:
+  endpoint: %[2]s
+  application_key_file: %[1]s/ovh-application-key
+  application_secret_file: %[1]s/ovh-application-secret
+  consumer_key_file: %[1]s/ovh-consumer-key
+  rate_limit: 50
+policies:
+  - name: vps-monthly
+    match: {type: vps}
+    action: renew
+    renew_before: 14d
+    period: P1M
+    max_price: 10.00
+    payment: {method_id: 9001}
+  - name: domains-yearly
+    match: {type: domain, name: "*.com"}
+    action: renew
+    renew_before: 30d
+    period: P1Y
+    max_price: 15.00
+    payment: {mean: paypal, mean_id: 777}
+  - name: domains-with-approval
+    match: {type: domain}
+    action: renew
+    renew_before: 30d
+    period: P1Y
+    max_price: 15.00
+    payment: {default: true}
+    approval: {above: 5.00}
+  - name: hosting-yearly
+    match: {type: hosting/web}
+    action: renew
+    renew_before: 30d
+    period: P1Y
+    max_price: 60.00
+    payment: {default: true}
+  - name: dedicated-monthly
+    match: {type: dedicated/server}
+    action: renew
+    renew_before: 14d
+    period: P1M
+    max_price: 50.00
+    payment: {method_id: 9001}
+`
+
+// cmdDemo runs renewd against a fake OVH, in-process, with a sample
+// account: plan, a cycle, a second cycle, then the fake's own record of
+// orders and payments. It needs no credentials and no network.
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	fs := flags(e, "demo")
+	keep := fs.Bool("keep", false, "keep the demo's temporary directory (config and ledger)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "renewd-demo-")
+	if err != nil {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+
+	now := time.Now().UTC()
+	fake := ovhfake.New(ovhfake.SampleScenario(now), ovhfake.Options{
+		AppKey: demoAppKey, AppSecret: demoAppSecret, ConsumerKey: demoConsumerKey,
+	})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+
+	cfgPath, err := writeDemoFiles(dir, srv.URL+"/1.0")
+	if err != nil {
+		return err
+	}
+	// The demo reads nothing from the host's environment: no OVH_* variable
+	// or credentials directory can leak into it.
+	de := &env{getenv: func(string) string { return "" }, stdout: e.stdout, stderr: e.stderr}
+	cfg, err := config.Load(cfgPath, de.getenv)
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	// Warnings only: the tables and reports tell the story.
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	out := e.stdout
+
+	fmt.Fprintf(out, "renewd demo: a fake OVH account at %s, config and ledger in %s\n\n", srv.URL, dir)
+	fmt.Fprintln(out, "== renewd plan: what a cycle would do (dryRun prices, nothing ordered) ==")
+	if err := plan(ctx, de, cfg, log, false); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nOrders at OVH after plan: %d\n", len(fake.Orders()))
+
+	reports := notify.WriterSender(func(text string) {
+		fmt.Fprintln(out, indent(text, "  | "))
+	})
+	for i, title := range []string{"first cycle: renew and pay what is due within its cap", "second cycle: nothing is paid twice"} {
+		fmt.Fprintf(out, "\n== renewd once (%s) ==\n", title)
+		fmt.Fprintln(out, "Reports, as Slack would show them:")
+		err := once(ctx, de, cfg, log, reports, false)
+		var ee *exitError
+		switch {
+		case errors.As(err, &ee) && ee.code == exitNotDone && ee.err == nil:
+			fmt.Fprintln(out, "(exit 1: a due service was held or refused, as the policy says)")
+		case err != nil:
+			return fmt.Errorf("cycle %d: %w", i+1, err)
+		}
+	}
+
+	fmt.Fprintln(out, "\n== The fake OVH's own record ==")
+	return writeFakeRecord(out, fake)
+}
+
+func writeDemoFiles(dir, endpoint string) (string, error) {
+	for name, v := range map[string]string{
+		"ovh-application-key":    demoAppKey,
+		"ovh-application-secret": demoAppSecret,
+		"ovh-consumer-key":       demoConsumerKey,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("demo credentials: %w", err)
+		}
+	}
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(demoConfig, dir, endpoint)), 0o600); err != nil {
+		return "", fmt.Errorf("demo config: %w", err)
+	}
+	return path, nil
+}
+
+// writeFakeRecord prints the orders and payments the fake OVH saw, and
+// checks from that record alone that no service was paid twice.
+func writeFakeRecord(w io.Writer, fake *ovhfake.Fake) error {
+	orders, payments := fake.Orders(), fake.Payments()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ORDER\tSERVICES\tPERIOD\tPRICE\tSTATUS")
+	serviceOf := map[int64]int64{}
+	for _, o := range orders {
+		serviceOf[o.ID] = o.ServiceID
+		fmt.Fprintf(tw, "%d\t%v\t%s\t%s\t%s\n", o.ID, o.Services, o.Period,
+			renewd.Money{Ucents: o.PriceUcents, Currency: "EUR"}, o.Status)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PAID ORDER\tROUTE\tPAID WITH\tAMOUNT (WITH TAX)")
+	paidPerService := map[int64]int{}
+	for _, p := range payments {
+		paidPerService[serviceOf[p.OrderID]]++
+		how := fmt.Sprintf("payment method %d", p.PaymentMethodID)
+		if p.Route != "pay" {
+			how = fmt.Sprintf("%s %d", p.Mean, p.MeanID)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", p.OrderID, p.Route, how, renewd.Money{Ucents: p.AmountUcents, Currency: "EUR"})
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d orders, %d payments, %d requests to the fake OVH.\n", len(orders), len(payments), fake.TotalRequests())
+	for id, n := range paidPerService {
+		if n > 1 {
+			return fmt.Errorf("service %d was paid %d times", id, n)
+		}
+	}
+	fmt.Fprintln(w, "Checked on the fake's record: no service was paid twice.")
+	return nil
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
+)
+
+// ledgerFor opens the config's ledger for a command that runs beside no
+// daemon.
+func ledgerFor(e *env, c *common, readOnly bool) (*state.Ledger, error) {
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return nil, err
+	}
+	log, err := c.logger(e, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return openLedger(cfg.StateFile, log, readOnly)
+}
+
+func cmdHistory(_ context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "history")
+	c.register(fs)
+	service := fs.Int64("service", 0, "only this service id")
+	term := fs.String("term", "", "only this term (ACCOUNT/SERVICE_ID/EXPIRATION)")
+	limit := fs.Int("limit", 0, "at most this many, the most recent (0: all)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *term != "" {
+		t, err := renewd.ParseTerm(*term)
+		if err != nil {
+			return usageErr("--term: %v", err)
+		}
+		*term = t.String()
+	}
+	l, err := ledgerFor(e, &c, true)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	events, err := l.History(state.HistoryFilter{ServiceID: *service, Term: *term, Limit: *limit})
+	if err != nil {
+		return fmt.Errorf("read the history: %w", err)
+	}
+	return writeHistory(e.stdout, events, *asJSON)
+}
+
+func writeHistory(w io.Writer, events []state.Event, asJSON bool) error {
+	if asJSON {
+		if events == nil {
+			events = []state.Event{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(events)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "AT\tTERM\tFROM\tTO\tBY\tREASON")
+	for _, ev := range events {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.At.UTC().Format(time.RFC3339), ev.Term,
+			dash(string(ev.From)), ev.To, dash(ev.Actor), ev.Reason)
+	}
+	return tw.Flush()
+}
+
+func cmdApprove(ctx context.Context, e *env, args []string) error {
+	return decide(ctx, e, "approve", args)
+}
+func cmdDeny(ctx context.Context, e *env, args []string) error { return decide(ctx, e, "deny", args) }
+
+// decide approves or denies a held renewal, named by its term or its
+// approval id.
+func decide(_ context.Context, e *env, verb string, args []string) error {
+	var c common
+	fs := flags(e, verb)
+	c.register(fs)
+	by := fs.String("by", "", "who decides (default: $SUDO_USER or $USER)")
+	rest, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	actor := "cli:" + firstNonEmpty(*by, e.getenv("SUDO_USER"), e.getenv("USER"), e.getenv("LOGNAME"), "unknown")
+	decision := map[string]string{"approve": "approved", "deny": "denied"}[verb]
+	l, err := ledgerFor(e, &c, false)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	id, err := approvalID(l, rest[0])
+	if err != nil {
+		return err
+	}
+	rec, err := renewal.Decide(l, id, decision, actor, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s %s (%s, %s at %s); the next cycle acts on it\n", decision, rec.Term, rec.ServiceName,
+		rec.Period, renewd.Money{Ucents: rec.Approval.PriceUcents, Currency: rec.Currency})
+	return nil
+}
+
+// approvalID resolves a term or an approval id to the id of the term's
+// pending approval.
+func approvalID(l *state.Ledger, arg string) (string, error) {
+	if !strings.Contains(arg, "/") {
+		return arg, nil
+	}
+	term, err := renewd.ParseTerm(arg)
+	if err != nil {
+		return "", usageErr("%v", err)
+	}
+	rec, ok, err := l.Get(term)
+	if err != nil {
+		return "", fmt.Errorf("read term %s: %w", term, err)
+	}
+	if !ok {
+		return "", &exitError{code: exitNotDone, err: fmt.Errorf("no term %s in the ledger", term)}
+	}
+	if rec.Approval == nil || rec.Status != "awaiting_approval" {
+		return "", &exitError{code: exitNotDone, err: fmt.Errorf("term %s is %s, not awaiting approval", term, rec.Status)}
+	}
+	return rec.Approval.ID, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func cmdBackup(_ context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "backup")
+	c.register(fs)
+	rest, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	l, err := ledgerFor(e, &c, true)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if err := l.Backup(rest[0]); err != nil {
+		return fmt.Errorf("backup to %s: %w", rest[0], err)
+	}
+	fmt.Fprintln(e.stdout, "wrote", rest[0])
+	return nil
+}
+
+// openStatuses are the statuses `status` lists: everything not settled.
+var openStatuses = []state.Status{"due", "awaiting_approval", "approved", "approval_expired", "ordering", "ordered",
+	"paying", "paid", "undelivered", "failed", "refused"}
+
+func cmdStatus(_ context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "status")
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	l, err := ledgerFor(e, &c, true)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	recs, err := l.List(state.Filter{Statuses: openStatuses})
+	if err != nil {
+		return fmt.Errorf("read the ledger: %w", err)
+	}
+	return writeStatus(e.stdout, recs, *asJSON)
+}
+
+func writeStatus(w io.Writer, recs []state.Record, asJSON bool) error {
+	if asJSON {
+		if recs == nil {
+			recs = []state.Record{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"terms": recs})
+	}
+	if len(recs) == 0 {
+		_, err := fmt.Fprintln(w, "No open terms: nothing due, held or in flight.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TERM\tSERVICE\tSTATUS\tORDER\tPRICE\tUPDATED\tNOTE")
+	for _, r := range recs {
+		price := r.OrderUcents
+		if price == 0 {
+			price = r.QuoteUcents
+		}
+		note := r.Reason
+		if r.Status == "awaiting_approval" && r.Approval != nil {
+			note = fmt.Sprintf("approval %s until %s: %s", r.Approval.ID, r.Approval.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), r.Reason)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Term, r.ServiceName, r.Status, orderID(r.OrderID),
+			money(renewd.Money{Ucents: price, Currency: r.Currency}), r.Updated.UTC().Format(time.RFC3339), note)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/config"
+	"github.com/renewd/renewd/internal/notify"
+	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
+)
+
+// reportDrainTime bounds how long `once` spends delivering reports; what is
+// left stays in the outbox for the next run.
+const reportDrainTime = 30 * time.Second
+
+func cmdOnce(ctx context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "once")
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(e, cfg)
+	if err != nil {
+		return err
+	}
+	return once(ctx, e, cfg, log, notify.LogSender{Logger: log}, *asJSON)
+}
+
+// once runs one cycle, delivers its reports through sender, and prints what
+// it did. It returns exit 1 when something due was not renewed.
+func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sender notify.Sender, asJSON bool) error {
+	cs, err := clients(e, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	ledger, err := openLedger(cfg.StateFile, log, false)
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
+
+	eng := renewal.New(renewal.Options{Ledger: ledger, Logger: log})
+	sum := eng.Cycle(ctx, settings(cfg, cs))
+	deliverReports(ctx, ledger, log, sender)
+
+	if asJSON {
+		err = writeOutcomesJSON(e.stdout, sum)
+	} else {
+		err = writeOutcomes(e.stdout, sum)
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Failed() {
+		return &exitError{code: exitNotDone}
+	}
+	return nil
+}
+
+// deliverReports drains the outbox for a bounded time.
+func deliverReports(ctx context.Context, ledger *state.Ledger, log *slog.Logger, sender notify.Sender) {
+	ctx, cancel := context.WithTimeout(ctx, reportDrainTime)
+	defer cancel()
+	d := &notify.Drainer{Outbox: ledger, Sender: sender, Logger: log}
+	if _, _, err := d.Drain(ctx); err != nil {
+		log.Warn("some reports wait in the outbox for the next run", "err", err)
+	}
+}
+
+// writeOutcomes prints the services a cycle did something with, as a table,
+// and a count of the rest.
+func writeOutcomes(w io.Writer, sum renewal.Summary) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tSERVICE\tTYPE\tEXPIRES\tRULE\tACTION\tSTATUS\tPRICE\tORDER\tWHY")
+	quiet := 0
+	for _, o := range sortedOutcomes(sum.Outcomes) {
+		if o.Action == renewal.ActNothing && o.Status == "" {
+			quiet++
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			o.Service.Account, o.Service.Name, o.Service.Type, day(o.Service.Expiration), dash(o.Rule),
+			o.Action, dash(o.Status), money(o.Price), orderID(o.OrderID), o.Reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d service(s) with nothing to do. ", quiet)
+	if len(sum.Errors) > 0 {
+		fmt.Fprintln(w)
+		for _, err := range sum.Errors {
+			fmt.Fprintln(w, "error:", err)
+		}
+	}
+	if sum.Failed() {
+		fmt.Fprintln(w, "Something due was not renewed: see the rows above.")
+	} else {
+		fmt.Fprintln(w, "Everything due is renewed or in hand.")
+	}
+	return nil
+}
+
+type outcomeJSON struct {
+	Account    string    `json:"account"`
+	ServiceID  int64     `json:"service_id"`
+	Service    string    `json:"service"`
+	Type       string    `json:"type"`
+	Expiration time.Time `json:"expiration,omitzero"`
+	Verdict    string    `json:"verdict"`
+	Rule       string    `json:"rule,omitempty"`
+	Action     string    `json:"action"`
+	Status     string    `json:"status,omitempty"`
+	Price      string    `json:"price,omitempty"`
+	OrderID    int64     `json:"order_id,omitempty"`
+	Reason     string    `json:"reason"`
+	NotRenewed bool      `json:"not_renewed"`
+}
+
+func writeOutcomesJSON(w io.Writer, sum renewal.Summary) error {
+	out := struct {
+		Services []outcomeJSON `json:"services"`
+		Errors   []string      `json:"errors"`
+		Failed   bool          `json:"failed"`
+	}{Services: []outcomeJSON{}, Errors: []string{}, Failed: sum.Failed()}
+	for _, o := range sortedOutcomes(sum.Outcomes) {
+		j := outcomeJSON{Account: o.Service.Account, ServiceID: o.Service.ID, Service: o.Service.Name,
+			Type: o.Service.Type, Expiration: o.Service.Expiration, Verdict: o.Verdict.String(), Rule: o.Rule,
+			Action: string(o.Action), Status: o.Status, OrderID: o.OrderID, Reason: o.Reason, NotRenewed: o.NotRenewed()}
+		if o.Price.Ucents != 0 {
+			j.Price = o.Price.String()
+		}
+		out.Services = append(out.Services, j)
+	}
+	for _, err := range sum.Errors {
+		out.Errors = append(out.Errors, err.Error())
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func sortedOutcomes(os []renewal.Outcome) []renewal.Outcome {
+	s := slices.Clone(os)
+	slices.SortStableFunc(s, func(a, b renewal.Outcome) int {
+		if c := a.Service.Expiration.Compare(b.Service.Expiration); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Service.ID, b.Service.ID)
+	})
+	return s
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func money(m renewd.Money) string {
+	if m.Ucents == 0 {
+		return "-"
+	}
+	return m.String()
+}
+
+func orderID(id int64) string {
+	if id == 0 {
+		return "-"
+	}
+	return fmt.Sprint(id)
+}

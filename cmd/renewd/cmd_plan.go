@@ -1,0 +1,139 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"github.com/renewd/renewd/internal/config"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
+)
+
+func cmdPlan(ctx context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "plan")
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print the plan as JSON")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(e, cfg)
+	if err != nil {
+		return err
+	}
+	return plan(ctx, e, cfg, log, *asJSON)
+}
+
+// plan prints what a cycle would do now. It writes nothing anywhere.
+func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJSON bool) error {
+	cs, err := clients(e, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	// The ledger adds each term's status when it can be read; a plan works
+	// without it (first run, or the daemon holds it).
+	var ledger renewal.LedgerReader
+	if _, err := os.Stat(cfg.StateFile); err == nil {
+		if l, err := state.Open(cfg.StateFile, state.Options{ReadOnly: true, LockTimeout: 200 * time.Millisecond}); err == nil {
+			defer l.Close()
+			ledger = l
+		} else {
+			log.Info("plan without ledger statuses", "reason", err)
+		}
+	}
+	rows, err := renewal.Plan(ctx, settings(cfg, cs), ledger, time.Now())
+	if asJSON {
+		if werr := writePlanJSON(e.stdout, rows); werr != nil {
+			return werr
+		}
+	} else if werr := writePlan(e.stdout, rows); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return fmt.Errorf("plan incomplete: %w", err)
+	}
+	return nil
+}
+
+func sortedPlan(rows []renewal.PlanRow) []renewal.PlanRow {
+	s := slices.Clone(rows)
+	slices.SortStableFunc(s, func(a, b renewal.PlanRow) int {
+		if c := a.Service.Expiration.Compare(b.Service.Expiration); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Service.ID, b.Service.ID)
+	})
+	return s
+}
+
+// writePlan prints every service as a row.
+func writePlan(w io.Writer, rows []renewal.PlanRow) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tSERVICE\tTYPE\tEXPIRES\tDAYS\tRULE\tACTION\tPERIOD\tQUOTE\tCAP\tWOULD\tWHY")
+	now := time.Now()
+	for _, r := range sortedPlan(rows) {
+		days := "-"
+		if !r.Service.Expiration.IsZero() {
+			days = fmt.Sprint(int(r.Service.Expiration.Sub(now).Hours() / 24))
+		}
+		would := r.Would
+		if r.Status != "" {
+			would += " [" + r.Status + "]"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			r.Service.Account, r.Service.Name, r.Service.Type, day(r.Service.Expiration), days, dash(r.Rule),
+			dash(r.Action), dash(r.Period), money(r.Quote), money(r.Cap), would, r.Why)
+	}
+	return tw.Flush()
+}
+
+type planJSON struct {
+	Account    string    `json:"account"`
+	ServiceID  int64     `json:"service_id"`
+	Service    string    `json:"service"`
+	Type       string    `json:"type"`
+	Expiration time.Time `json:"expiration,omitzero"`
+	RenewMode  string    `json:"renew_mode"`
+	Verdict    string    `json:"verdict"`
+	Rule       string    `json:"rule,omitempty"`
+	Action     string    `json:"action,omitempty"`
+	Period     string    `json:"period,omitempty"`
+	DueAt      time.Time `json:"due_at,omitzero"`
+	Quote      string    `json:"quote,omitempty"`
+	Cap        string    `json:"cap,omitempty"`
+	Would      string    `json:"would"`
+	Why        string    `json:"why"`
+	Status     string    `json:"status,omitempty"`
+}
+
+func writePlanJSON(w io.Writer, rows []renewal.PlanRow) error {
+	out := []planJSON{}
+	for _, r := range sortedPlan(rows) {
+		j := planJSON{Account: r.Service.Account, ServiceID: r.Service.ID, Service: r.Service.Name,
+			Type: r.Service.Type, Expiration: r.Service.Expiration, RenewMode: r.Service.RawRenewMode,
+			Verdict: r.Verdict.String(), Rule: r.Rule, Action: r.Action, Period: r.Period, DueAt: r.DueAt,
+			Would: r.Would, Why: r.Why, Status: r.Status}
+		if r.Quote.Ucents != 0 {
+			j.Quote = r.Quote.String()
+		}
+		if r.Cap.Ucents != 0 {
+			j.Cap = r.Cap.String()
+		}
+		out = append(out, j)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/renewd/renewd/internal/config"
+	"github.com/renewd/renewd/internal/ovh"
+	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
+)
+
+// common are the flags most commands share.
+type common struct {
+	config    string
+	logFormat string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", defaultConfig, "the config file")
+	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: the config's log_format)")
+}
+
+// loadConfig reads and validates the config; problems are usage errors that
+// list every FILE:LINE: field: reason.
+func loadConfig(e *env, path string) (*config.Config, error) {
+	cfg, err := config.Load(path, e.getenv)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return cfg, nil
+}
+
+// newLogger logs to w as text (a terminal) or JSON. Under systemd (stderr is
+// the journal) the time is left out: the journal stamps every line.
+func newLogger(e *env, w io.Writer, format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if e.getenv("JOURNAL_STREAM") != "" {
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}
+	}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErr("--log-format: %q is not text or json", format)
+}
+
+func (c *common) logger(e *env, cfg *config.Config) (*slog.Logger, error) {
+	format := c.logFormat
+	if format == "" && cfg != nil {
+		format = cfg.LogFormat
+	}
+	return newLogger(e, e.stderr, format)
+}
+
+// clients builds one OVH client per account, with its credentials read from
+// their files (or go-ovh's own sources). Secrets go to the client and
+// nowhere else.
+func clients(e *env, cfg *config.Config, log *slog.Logger, onRequest func(account, route string, code int)) ([]*ovh.Client, error) {
+	var out []*ovh.Client
+	for _, a := range cfg.Accounts {
+		creds, err := a.LoadCredentials(e.getenv)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		opts := ovh.Options{
+			Account:     a.Name,
+			Endpoint:    a.Endpoint,
+			AppKey:      creds.AppKey.Reveal(),
+			AppSecret:   creds.AppSecret.Reveal(),
+			ConsumerKey: creds.ConsumerKey.Reveal(),
+			RateLimit:   rate.Limit(a.RateLimit),
+			Burst:       a.Burst,
+			Concurrency: a.Concurrency,
+			Logger:      log.With("account", a.Name),
+		}
+		if onRequest != nil {
+			name := a.Name
+			opts.OnRequest = func(route string, code int) { onRequest(name, route, code) }
+		}
+		c, err := ovh.New(opts)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("account %s: %w", a.Name, err)}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// settings turns a config and its clients into what a cycle runs with.
+func settings(cfg *config.Config, cs []*ovh.Client) renewal.Settings {
+	s := renewal.Settings{
+		Policy:          cfg.Policy,
+		DeliveryTimeout: cfg.DeliveryTimeout,
+	}
+	for _, c := range cs {
+		s.Accounts = append(s.Accounts, c)
+	}
+	if cfg.Budget != nil {
+		s.Budget = &renewal.Budget{MonthlyUcents: cfg.Budget.MonthlyUcents, Currency: cfg.Budget.Currency, Over: cfg.Budget.Over}
+	}
+	if cfg.Slack != nil {
+		s.ApprovalTimeout = cfg.Slack.ApprovalTimeout
+	}
+	return s
+}
+
+// openLedger opens the state file for writing. A second renewd on the same
+// file fails at once with "another renewd holds FILE".
+func openLedger(path string, log *slog.Logger, readOnly bool) (*state.Ledger, error) {
+	l, err := state.Open(path, state.Options{Logger: log, ReadOnly: readOnly, LockTimeout: 200 * time.Millisecond})
+	if err != nil {
+		if errors.Is(err, state.ErrLocked) {
+			return nil, &exitError{code: exitNotDone, err: err}
+		}
+		return nil, fmt.Errorf("open the ledger: %w", err)
+	}
+	return l, nil
+}

@@ -1,0 +1,162 @@
+// Package renewal runs one renewal cycle: inventory, decision, price check,
+// approval gate, order, payment and delivery follow-up, for every configured
+// OVH account. It is the only place where money moves, and it moves it by
+// the ledger's rules: the intent is committed before each money-moving call,
+// and an outcome that is not known is reconciled against OVH before anything
+// is tried again.
+//
+// An Engine is safe for concurrent use, but runs one cycle at a time: a
+// second Cycle call waits for the first.
+package renewal
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/ovh"
+	"github.com/renewd/renewd/internal/policy"
+	"github.com/renewd/renewd/internal/state"
+)
+
+// OVH is what a cycle needs from one OVH account. *ovh.Client provides it.
+type OVH interface {
+	Account() string
+	Services(ctx context.Context) ([]renewd.Service, error)
+	Service(ctx context.Context, id int64) (renewd.Service, error)
+	RenewStrategies(ctx context.Context, serviceID int64) ([]ovh.Strategy, error)
+	Quote(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
+	CreateRenewOrder(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
+	Order(ctx context.Context, orderID int64) (ovh.Order, error)
+	OrderStatus(ctx context.Context, orderID int64) (string, error)
+	FindRenewOrder(ctx context.Context, since time.Time, serviceName string, period renewd.Period, skip func(orderID int64) bool) (ovh.Order, string, bool, error)
+	Pay(ctx context.Context, orderID int64, form renewd.PaymentForm) error
+}
+
+// Ledger is what a cycle needs from the ledger. *state.Ledger provides it.
+type Ledger interface {
+	Get(term renewd.Term) (state.Record, bool, error)
+	Transition(term renewd.Term, to state.Status, reason string, mutate func(*state.Record) error, reports ...state.Report) (state.Record, error)
+	Touch(term renewd.Term, mutate func(*state.Record) error) (state.Record, error)
+	ForService(account string, serviceID int64) ([]state.Record, error)
+	InFlight() ([]state.Record, error)
+	List(filter state.Filter) ([]state.Record, error)
+	SpentSince(account string, since time.Time) (map[string]int64, error)
+	MessageRef(key string) (channel, ts string, ok bool, err error)
+	Enqueue(reports ...state.Report) error
+}
+
+var (
+	_ OVH    = (*ovh.Client)(nil)
+	_ Ledger = (*state.Ledger)(nil)
+)
+
+// Budget caps the spending of a calendar month (UTC), without tax.
+type Budget struct {
+	MonthlyUcents int64
+	Currency      string
+	Over          policy.OverCap // refuse, or hold for approval
+}
+
+// Settings are what a cycle runs with. The daemon swaps them on reload; a
+// cycle uses the settings it started with to the end.
+type Settings struct {
+	Policy   policy.Policy
+	Accounts []OVH
+	Budget   *Budget
+	// ApprovalTimeout is how long an approval request stays open; 0 = 72h.
+	ApprovalTimeout time.Duration
+	// DeliveryTimeout is how long after payment the expiration must have
+	// moved before the term is reported undelivered; 0 = 24h.
+	DeliveryTimeout time.Duration
+	// Settle is how old an intent must be before "OVH shows no order (or no
+	// payment) for it" is believed; younger intents are left for a later
+	// cycle, because an order may take a moment to appear. 0 = 2m.
+	Settle time.Duration
+	// RetryAfter is the schedule of waits after the n-th failure of a term;
+	// nil = DefaultRetryAfter.
+	RetryAfter []time.Duration
+}
+
+// DefaultRetryAfter is the wait before a failed term is tried again, by the
+// number of failures so far. The last entry repeats. Short at first (a
+// transient API error), then a few hours, never more than a day, so a due
+// service gets several tries before it expires.
+var DefaultRetryAfter = []time.Duration{
+	15 * time.Minute, // 1st failure
+	1 * time.Hour,    // 2nd
+	3 * time.Hour,    // 3rd
+	6 * time.Hour,    // 4th
+	12 * time.Hour,   // 5th and later
+}
+
+func (s Settings) approvalTimeout() time.Duration { return orDefault(s.ApprovalTimeout, 72*time.Hour) }
+func (s Settings) deliveryTimeout() time.Duration { return orDefault(s.DeliveryTimeout, 24*time.Hour) }
+func (s Settings) settle() time.Duration          { return orDefault(s.Settle, 2*time.Minute) }
+
+func (s Settings) retryAfter(failures int) time.Duration {
+	sched := s.RetryAfter
+	if len(sched) == 0 {
+		sched = DefaultRetryAfter
+	}
+	i := min(max(failures-1, 0), len(sched)-1)
+	return sched[i]
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Options configure an Engine.
+type Options struct {
+	Ledger Ledger
+	Logger *slog.Logger     // nil = discard
+	Now    func() time.Time // nil = time.Now
+	// OnPaid, when set, is called after a payment is recorded (for metrics).
+	OnPaid func(account, currency string, ucents int64)
+}
+
+// Engine runs renewal cycles against a ledger.
+type Engine struct {
+	ledger Ledger
+	log    *slog.Logger
+	now    func() time.Time
+	onPaid func(account, currency string, ucents int64)
+
+	mu sync.Mutex // one cycle at a time
+
+	noticeMu sync.Mutex
+	notices  map[string]bool // notice keys queued by this process
+}
+
+// noticed reports whether the notice key was already queued by this
+// process, and marks it.
+func (e *Engine) noticed(key string) bool {
+	e.noticeMu.Lock()
+	defer e.noticeMu.Unlock()
+	if e.notices[key] {
+		return true
+	}
+	if e.notices == nil {
+		e.notices = map[string]bool{}
+	}
+	e.notices[key] = true
+	return false
+}
+
+// New returns an engine. It does no I/O.
+func New(opts Options) *Engine {
+	e := &Engine{ledger: opts.Ledger, log: opts.Logger, now: opts.Now, onPaid: opts.OnPaid}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	return e
+}

@@ -1,0 +1,35 @@
+package renewal
+
+import "github.com/renewd/renewd/internal/state"
+
+// The ledger's statuses, as the cycle walks them (see internal/state).
+const (
+	stDue              = state.Status("due")
+	stAwaitingApproval = state.Status("awaiting_approval")
+	stApproved         = state.Status("approved")
+	stDenied           = state.Status("denied")
+	stApprovalExpired  = state.Status("approval_expired")
+	stOrdering         = state.Status("ordering")
+	stOrdered          = state.Status("ordered")
+	stPaying           = state.Status("paying")
+	stPaid             = state.Status("paid")
+	stDelivered        = state.Status("delivered")
+	stUndelivered      = state.Status("undelivered")
+	stFailed           = state.Status("failed")
+	stRefused          = state.Status("refused")
+)
+
+// OVH order statuses (billing.order.OrderStatusEnum) that mean the payment
+// was taken.
+func orderPaid(status string) bool {
+	switch status {
+	case "checking", "delivering", "delivered", "documentsRequested":
+		return true
+	}
+	return false
+}
+
+// orderGone reports whether OVH will never take a payment for the order.
+func orderGone(status string) bool {
+	return status == "cancelled" || status == "cancelling"
+}

@@ -1,0 +1,117 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Prune applies the retention setting, in one committed transaction, and
+// returns how many records it deleted. It deletes the records whose
+// status is final for the ledger (delivered, denied, approval_expired,
+// refused, and failed without money in flight) and whose Updated is before
+// the cutoff, together with their history events, their approval ids and
+// their entries in the spent index; then the Slack message refs last used
+// before the cutoff that no longer name a live term or approval. It never
+// deletes a record with money in flight, a paid record whose delivery is
+// still followed (paid, undelivered), a record still waiting for a step
+// (due, awaiting_approval, approved), or an outbox item.
+//
+// Its cost is a scan of the terms, history, approvals and messages buckets;
+// run it once a day or so. bbolt reuses the freed pages, so the file stops
+// growing once the retention period is reached, but it never shrinks.
+func (l *Ledger) Prune(before time.Time) (int, error) {
+	pruned := 0
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		terms := tx.Bucket(bucketTerms)
+		var doomed []Record
+		if err := scanRecords(tx, "", func(r Record) error {
+			if r.terminal() && r.Updated.Before(before) {
+				doomed = append(doomed, r)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, r := range doomed {
+			if err := deleteRecord(tx, r.Term.String(), r); err != nil {
+				return err
+			}
+		}
+		pruned = len(doomed)
+		live := func(termKey []byte) bool { return terms.Get(termKey) != nil }
+
+		approvals := tx.Bucket(bucketApprovals)
+		if err := deleteWhere(approvals, func(_, v []byte) (bool, error) {
+			return !live(v), nil
+		}); err != nil {
+			return fmt.Errorf("prune approvals: %w", err)
+		}
+
+		// Every event belongs to a term; a transition writes both in one
+		// transaction, so an event whose term is gone was pruned with it.
+		if err := deleteWhere(tx.Bucket(bucketHistory), func(k, v []byte) (bool, error) {
+			var ev Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return false, fmt.Errorf("decode event %x: %w", k, err)
+			}
+			return !live([]byte(ev.Term)), nil
+		}); err != nil {
+			return fmt.Errorf("prune history: %w", err)
+		}
+
+		if err := deleteWhere(tx.Bucket(bucketMessages), func(k, v []byte) (bool, error) {
+			var ref messageRef
+			if err := json.Unmarshal(v, &ref); err != nil {
+				return false, fmt.Errorf("decode message ref %s: %w", k, err)
+			}
+			if !ref.At.Before(before) {
+				return false, nil
+			}
+			key := string(k)
+			if t, ok := strings.CutPrefix(key, "term/"); ok && live([]byte(t)) {
+				return false, nil
+			}
+			if id, ok := strings.CutPrefix(key, "approval/"); ok && approvals.Get([]byte(id)) != nil {
+				return false, nil
+			}
+			return true, nil
+		}); err != nil {
+			return fmt.Errorf("prune message refs: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune ledger before %s: %w", before.Format(time.RFC3339), err)
+	}
+	if pruned > 0 {
+		l.logger.Info("pruned ledger", "records", pruned, "before", before)
+	}
+	return pruned, nil
+}
+
+// deleteWhere deletes the bucket's keys for which doomed says true. Keys are
+// collected first and deleted after the scan: deleting under a cursor can
+// skip keys (etcd-io/bbolt#611).
+func deleteWhere(b *bolt.Bucket, doomed func(k, v []byte) (bool, error)) error {
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		del, err := doomed(k, v)
+		if del {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package state
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/renewd/renewd"
+	bolt "go.etcd.io/bbolt"
+)
+
+// This file holds the low-level reads and writes every transaction shares:
+// records with their indexes, history events.
+
+// termKey checks a term and returns its ledger key.
+func termKey(term renewd.Term) (string, error) {
+	switch {
+	case term.Account == "" || strings.ContainsAny(term.Account, "/\x00"):
+		return "", fmt.Errorf("term %s: account %q is empty or holds '/'", term, term.Account)
+	case term.ServiceID <= 0:
+		return "", fmt.Errorf("term %s: service id %d is not positive", term, term.ServiceID)
+	case term.Expiration.IsZero():
+		return "", fmt.Errorf("term %s: no expiration", term)
+	}
+	return term.String(), nil
+}
+
+// normalTerm is the term as stored: expiration in UTC, no monotonic reading.
+func normalTerm(term renewd.Term) renewd.Term {
+	term.Expiration = term.Expiration.UTC().Round(0)
+	return term
+}
+
+// loadRecord reads the record stored under key; found is false when none is.
+func loadRecord(tx *bolt.Tx, key string) (rec Record, found bool, err error) {
+	raw := tx.Bucket(bucketTerms).Get([]byte(key))
+	if raw == nil {
+		return Record{}, false, nil
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return Record{}, false, fmt.Errorf("decode record %s: %w", key, err)
+	}
+	return rec, true, nil
+}
+
+// putRecord stores rec under key and keeps the approvals and spent indexes
+// in step with it. old is the record it replaces, nil for a new one. It
+// returns the record as stored (what a later Get returns).
+func putRecord(tx *bolt.Tx, key string, old *Record, rec Record) (Record, error) {
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return Record{}, fmt.Errorf("encode record %s: %w", key, err)
+	}
+	var stored Record
+	if err := json.Unmarshal(raw, &stored); err != nil {
+		return Record{}, fmt.Errorf("decode record %s: %w", key, err)
+	}
+	if err := tx.Bucket(bucketTerms).Put([]byte(key), raw); err != nil {
+		return Record{}, fmt.Errorf("store record %s: %w", key, err)
+	}
+
+	if a := stored.Approval; a != nil && a.ID != "" {
+		approvals := tx.Bucket(bucketApprovals)
+		if owner := approvals.Get([]byte(a.ID)); owner != nil && string(owner) != key {
+			return Record{}, fmt.Errorf("store record %s: approval id %s already belongs to %s", key, a.ID, owner)
+		}
+		if err := approvals.Put([]byte(a.ID), []byte(key)); err != nil {
+			return Record{}, fmt.Errorf("index approval %s: %w", a.ID, err)
+		}
+	}
+
+	spent := tx.Bucket(bucketSpent)
+	if old != nil {
+		if k, ok := spentKey(*old); ok {
+			if err := spent.Delete(k); err != nil {
+				return Record{}, fmt.Errorf("unindex spend of %s: %w", key, err)
+			}
+		}
+	}
+	if k, ok := spentKey(stored); ok {
+		v, err := json.Marshal(spentEntry{Currency: stored.Currency, Ucents: stored.OrderUcents, PaidAt: stored.PaidAt})
+		if err != nil {
+			return Record{}, fmt.Errorf("encode spend of %s: %w", key, err)
+		}
+		if err := spent.Put(k, v); err != nil {
+			return Record{}, fmt.Errorf("index spend of %s: %w", key, err)
+		}
+	}
+	return stored, nil
+}
+
+// deleteRecord removes a record and its spent index entry. Its approvals
+// and history are removed by the caller (Prune), which scans for them.
+func deleteRecord(tx *bolt.Tx, key string, rec Record) error {
+	if k, ok := spentKey(rec); ok {
+		if err := tx.Bucket(bucketSpent).Delete(k); err != nil {
+			return fmt.Errorf("unindex spend of %s: %w", key, err)
+		}
+	}
+	if err := tx.Bucket(bucketTerms).Delete([]byte(key)); err != nil {
+		return fmt.Errorf("delete record %s: %w", key, err)
+	}
+	return nil
+}
+
+// appendEvent adds ev to the history under the next sequence number.
+func appendEvent(tx *bolt.Tx, ev Event) error {
+	history := tx.Bucket(bucketHistory)
+	seq, err := history.NextSequence()
+	if err != nil {
+		return fmt.Errorf("history sequence: %w", err)
+	}
+	ev.Seq = seq
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode event for %s: %w", ev.Term, err)
+	}
+	if err := history.Put(seqKey(seq), raw); err != nil {
+		return fmt.Errorf("store event for %s: %w", ev.Term, err)
+	}
+	return nil
+}
+
+// seqKey is the big-endian key of a sequence number, so keys sort by number.
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, seq)
+}
+
+func seqFromKey(k []byte) (uint64, error) {
+	if len(k) != 8 {
+		return 0, errors.New("sequence key is not 8 bytes")
+	}
+	return binary.BigEndian.Uint64(k), nil
+}
