@@ -1,0 +1,28 @@
+package metrics
+
+import "strconv"
+
+// ucentsPerUnit is how many micro-cents make one unit of a currency.
+const ucentsPerUnit = 1e8
+
+// Spent adds a payment of ucents micro-cents in currency to
+// renewd_spent_total. The account is not a label: spending is watched per
+// currency. A non-positive amount is ignored (a counter only goes up). Its
+// signature matches renewal.Options.OnPaid.
+func (m *Metrics) Spent(account, currency string, ucents int64) {
+	if ucents <= 0 {
+		return
+	}
+	m.spent.WithLabelValues(currency).Add(float64(ucents) / ucentsPerUnit)
+}
+
+// OVHRequest counts one HTTP attempt against the OVH API. route is the route
+// pattern ("GET /service/{id}"), never a concrete path, so the label set stays
+// bounded; code is the HTTP status, 0 for a network error (label "error").
+func (m *Metrics) OVHRequest(account, route string, code int) {
+	c := "error"
+	if code != 0 {
+		c = strconv.Itoa(code)
+	}
+	m.requests.WithLabelValues(account, route, c).Inc()
+}

@@ -1,0 +1,36 @@
+package metrics
+
+import (
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// gatherFamily returns the series of one metric family, none when absent.
+func gatherFamily(t *testing.T, m *Metrics, name string) []*dto.Metric {
+	t.Helper()
+	mfs, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()
+		}
+	}
+	return nil
+}
+
+// registeredNames returns the renewd_ metric names the registry exposes.
+func registeredNames(t *testing.T, m *Metrics) map[string]bool {
+	t.Helper()
+	mfs, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+	}
+	return names
+}

@@ -1,0 +1,136 @@
+// Package metrics exposes renewd's Prometheus metrics: per-service expiration
+// and renewal-due timestamps, the ledger state of every service's current
+// term, counters of renewals, money spent and OVH requests, and the time of
+// the last cycle. Names follow cert-manager's conventions (timestamps end in
+// _timestamp_seconds, counters in _total) and no label carries a date.
+//
+// Metrics owns its own prometheus.Registry; nothing is registered on the
+// global one. Every method is safe for concurrent use.
+package metrics
+
+import (
+	"net/http"
+	"runtime"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/renewd/renewd/internal/policy"
+)
+
+// Metric names, exported so that tests and alert checks refer to one spelling.
+const (
+	NameExpiration       = "renewd_service_expiration_timestamp_seconds"
+	NameRenewalDue       = "renewd_service_renewal_due_timestamp_seconds"
+	NameServiceState     = "renewd_service_state"
+	NameRenewals         = "renewd_renewals_total"
+	NameSpent            = "renewd_spent_total"
+	NameOVHRequests      = "renewd_ovh_requests_total"
+	NameLastCycleSuccess = "renewd_last_cycle_success_timestamp_seconds"
+	NameLastCycle        = "renewd_last_cycle_timestamp_seconds"
+	NameBuildInfo        = "renewd_build_info"
+)
+
+// StateNone is the state label of a service whose current term has no
+// ledger record.
+const StateNone = "none"
+
+// States lists every value of the state label of renewd_service_state: the
+// ledger statuses, then StateNone. Exactly one is 1 for each service.
+var States = []string{
+	"due", "awaiting_approval", "approved", "denied", "approval_expired",
+	"ordering", "ordered", "paying", "paid", "delivered", "undelivered",
+	"failed", "refused", StateNone,
+}
+
+// Metrics holds renewd's collectors and the per-service bookkeeping needed to
+// delete the series of services that leave the inventory. The zero value is
+// not usable; call New.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	expiration *prometheus.GaugeVec
+	renewalDue *prometheus.GaugeVec
+	state      *prometheus.GaugeVec
+	renewals   *prometheus.CounterVec
+	spent      *prometheus.CounterVec
+	requests   *prometheus.CounterVec
+	// lastOK and last have no labels; they are vectors so that they stay
+	// absent until the first cycle instead of reading 0.
+	lastOK *prometheus.GaugeVec
+	last   *prometheus.GaugeVec
+
+	mu     sync.Mutex
+	policy policy.Policy
+	// seen is what the last cycle exposed for each service, by serviceKey.
+	seen map[serviceKey]exposed
+}
+
+// New builds the collectors and registers them, with the Go and process
+// collectors, on a fresh registry. version is the build's version string for
+// renewd_build_info.
+func New(version string) *Metrics {
+	serviceLabels := []string{"account", "service_id", "type", "name"}
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		expiration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameExpiration,
+			Help: "When the service expires at OVH, as a Unix timestamp. Absent when OVH gives no expiration.",
+		}, serviceLabels),
+		renewalDue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameRenewalDue,
+			Help: "When the service's renewal window opens (expiration minus the covering rule's renew_before), as a Unix timestamp. Absent when no rule covers the service or OVH gives no expiration.",
+		}, serviceLabels),
+		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameServiceState,
+			Help: "Ledger status of the service's current term, one-hot: 1 for the current state, 0 for the others; state=\"none\" when the term has no record.",
+		}, []string{"account", "service_id", "state"}),
+		renewals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NameRenewals,
+			Help: "Renewal outcomes, counted when a service's outcome changes from one cycle to the next (a standing state is not counted again every cycle).",
+		}, []string{"result"}),
+		spent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NameSpent,
+			Help: "Money paid to OVH for renewals, in units of the currency (tax included as OVH charged it).",
+		}, []string{"currency"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NameOVHRequests,
+			Help: "HTTP attempts against the OVH API by account, route pattern and status code (\"error\" for a network error).",
+		}, []string{"account", "route", "code"}),
+		lastOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameLastCycleSuccess,
+			Help: "When the last successful cycle ran, as a Unix timestamp. Absent until one succeeds.",
+		}, nil),
+		last: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameLastCycle,
+			Help: "When the last cycle ran, successful or not, as a Unix timestamp. Absent until one ends.",
+		}, nil),
+		seen: map[serviceKey]exposed{},
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        NameBuildInfo,
+		Help:        "Always 1; the labels say which renewd build is running.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	for _, r := range CountedResults {
+		m.renewals.WithLabelValues(string(r)) // present at 0, so increase() sees the first one
+	}
+	m.reg.MustRegister(
+		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, build,
+		prometheus.NewGoCollector(),
+		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// Handler serves the registry in the Prometheus exposition formats. Errors
+// while gathering are logged by promhttp's defaults into the response.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Gatherer returns the registry, for tests and for callers that expose it
+// another way (a textfile for node_exporter).
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
