@@ -72,7 +72,10 @@ func (c *cycle) renew(ctx context.Context, svc renewd.Service, rule policy.Rule,
 			out.Action, out.Reason = ActPending, "an earlier order call's outcome is not known yet; it is reconciled before anything else"
 			return out
 		}
-		if rec.Status == stFailed && c.now.Before(rec.NextAttempt) {
+		// A failed order call leaves the term failed with an order intent;
+		// reconciliation returns it to due once OVH shows no order. It still
+		// waits for its next attempt.
+		if (rec.Status == stFailed || rec.Status == stDue) && c.now.Before(rec.NextAttempt) {
 			out.Action = ActFailed
 			out.Reason = fmt.Sprintf("%s; next try after %s", rec.LastError, rec.NextAttempt.Format("2006-01-02 15:04 MST"))
 			return out
@@ -222,6 +225,15 @@ func (c *cycle) pay(ctx context.Context, log *slog.Logger, svc renewd.Service, r
 			why += "; the order is left unpaid and expires by itself"
 		}
 		return c.hold(log, gate, why, svc, rule, ovh.Strategy{Period: rule.Period, Services: rec.Services, Price: price}, price, rec, true, out)
+	}
+	if !state.Allowed(rec.Status, stPaying) {
+		// A term held for approval or refused keeps its order; the ledger
+		// reaches paying only from ordered, so record the order again first.
+		var err error
+		rec, err = c.adopt(rec.Term, svc, rule, order, "order %d kept while %s; paying it now", order.ID, rec.Status)
+		if err != nil {
+			return c.fail(out, svc.Term(), svc, rule, "record the kept order", err)
+		}
 	}
 	form := rule.Payment
 	rec, err := c.e.ledger.Transition(rec.Term, stPaying, fmt.Sprintf("paying order %d (%s) with %s", order.ID, price, form), func(r *state.Record) error {
