@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/ovhfake"
+	"github.com/renewd/renewd/internal/policy"
+)
+
+// The fake's credentials. They are test values, not secrets.
+const (
+	fakeAppKey      = "bench-app-key"
+	fakeAppSecret   = "bench-app-secret"
+	fakeConsumerKey = "bench-consumer-key"
+)
+
+// generated returns n services with ids 1..n: a third each VPS (monthly),
+// domains (yearly) and web hostings (yearly), every tenth renewed
+// automatically by OVH, expirations spread over the coming year (at least
+// one day away).
+func generated(n int, now time.Time) ovhfake.Scenario {
+	day := now.UTC().Truncate(24 * time.Hour)
+	sc := ovhfake.Scenario{
+		Currency: "EUR",
+		PaymentMethods: []ovhfake.PaymentMethodFixture{
+			{ID: 9001, PaymentType: "CREDIT_CARD", Default: true, Status: "VALID"},
+		},
+	}
+	for i := 1; i <= n; i++ {
+		id := int64(i)
+		s := ovhfake.ServiceFixture{
+			ID:         id,
+			Expiration: day.AddDate(0, 0, 1+(i*37)%365),
+			RenewMode:  "manual",
+			State:      "ok",
+		}
+		switch i % 3 {
+		case 0:
+			s.Type, s.Name = "vps", fmt.Sprintf("vps-%06d.vps.ovh.net", i)
+			s.Strategies = []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{id}, PriceUcents: 7 * renewd.UcentsPerUnit}}
+		case 1:
+			s.Type, s.Name = "domain", fmt.Sprintf("example-%06d.com", i)
+			s.Strategies = []ovhfake.StrategyFixture{{Period: "P1Y", Services: []int64{id}, PriceUcents: 9 * renewd.UcentsPerUnit}}
+		default:
+			s.Type, s.Name = "hosting/web", fmt.Sprintf("site-%06d.example.net", i)
+			s.Strategies = []ovhfake.StrategyFixture{{Period: "P1Y", Services: []int64{id}, PriceUcents: 39 * renewd.UcentsPerUnit}}
+		}
+		if i%10 == 0 {
+			s.RenewMode = "automaticV2016"
+		}
+		sc.Services = append(sc.Services, s)
+	}
+	return sc
+}
+
+// fakeServer serves a fresh fake of n generated services, with latency
+// added to every request but GET /auth/time.
+func fakeServer(n int, latency time.Duration) (*ovhfake.Fake, *httptest.Server) {
+	fake := ovhfake.New(generated(n, time.Now()), ovhfake.Options{
+		AppKey: fakeAppKey, AppSecret: fakeAppSecret, ConsumerKey: fakeConsumerKey,
+	})
+	if latency > 0 {
+		fake.Inject(ovhfake.Fault{Route: "*", Times: -1, Latency: latency})
+	}
+	return fake, httptest.NewServer(fake)
+}
+
+// benchPolicy is 50 rules in the shape an operator with many services
+// writes: 47 narrow rules (ids, name globs, other types) that the generated
+// services mostly miss, then the three broad rules near the end that cover
+// them. renewBefore sets the window of the renew rules.
+func benchPolicy(renewBefore time.Duration) policy.Policy {
+	var rules []policy.Rule
+	for i := range 47 {
+		r := policy.Rule{Name: fmt.Sprintf("narrow-%02d", i), Action: policy.ActionNotify, RenewBefore: 21 * 24 * time.Hour}
+		switch i % 4 {
+		case 0:
+			r.Match = policy.Match{ServiceIDs: []int64{int64(1_000_000 + i), int64(2_000_000 + i), int64(3_000_000 + i)}}
+		case 1:
+			r.Match = policy.Match{Type: "dedicated/server", Name: fmt.Sprintf("ns%d*.ip-*.eu", i)}
+		case 2:
+			r.Match = policy.Match{Type: "vps", Name: fmt.Sprintf("legacy-%d-*.vps.ovh.net", i)}
+		default:
+			r.Match = policy.Match{Name: fmt.Sprintf("*.customer-%d.example.org", i)}
+			r.Action = policy.ActionIgnore
+		}
+		rules = append(rules, r)
+	}
+	monthly, _ := renewd.ParsePeriod("P1M")
+	yearly, _ := renewd.ParsePeriod("P1Y")
+	rules = append(rules,
+		policy.Rule{Name: "vps-monthly", Match: policy.Match{Type: "vps", Name: "vps-*.vps.ovh.net"},
+			Action: policy.ActionRenew, RenewBefore: renewBefore, Period: monthly,
+			MaxPrice: 10 * renewd.UcentsPerUnit, Payment: renewd.PaymentForm{Default: true}},
+		policy.Rule{Name: "domains-yearly", Match: policy.Match{Type: "domain"},
+			Action: policy.ActionRenew, RenewBefore: renewBefore, Period: yearly,
+			MaxPrice: 15 * renewd.UcentsPerUnit, Payment: renewd.PaymentForm{Default: true}},
+		policy.Rule{Name: "hosting-watch", Match: policy.Match{Type: "hosting/web"},
+			Action: policy.ActionNotify, RenewBefore: renewBefore},
+	)
+	return policy.Policy{Rules: rules, ReportWithin: 30 * 24 * time.Hour}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// errNotBuilt means cmd/renewd has no `run` subcommand yet.
+var errNotBuilt = errors.New("renewd run not built")
+
+// idleRSS builds cmd/renewd, starts `renewd run` against a fake of n
+// services, waits for its first cycle, and reads its VmRSS in KB. It
+// returns errNotBuilt when the binary does not build or refuses `run`.
+func idleRSS(ctx context.Context, n int) (int64, error) {
+	dir, err := os.MkdirTemp(tempBase(), "renewd-bench-run-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "renewd")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/renewd").CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("%w (go build: %v: %s)", errNotBuilt, err, firstLine(out))
+	}
+	if out, err := exec.CommandContext(ctx, bin, "run", "--help").CombinedOutput(); err != nil || bytes.Contains(bytes.ToLower(out), []byte("unknown")) {
+		return 0, fmt.Errorf("%w (renewd run --help: %v: %s)", errNotBuilt, err, firstLine(out))
+	}
+
+	fake, srv := fakeServer(n, 0)
+	defer srv.Close()
+	cfg := filepath.Join(dir, "renewd.yaml")
+	if err := os.WriteFile(cfg, []byte(runConfig(srv.URL+"/1.0", dir)), 0o600); err != nil {
+		return 0, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, bin, "run", "--config", cfg)
+	cmd.Env = append(os.Environ(),
+		"OVH_APPLICATION_KEY="+fakeAppKey, "OVH_APPLICATION_SECRET="+fakeAppSecret, "OVH_CONSUMER_KEY="+fakeConsumerKey)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return 0, err
+	}
+	cmd.Stdout = nil
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}()
+
+	// The first cycle is over when a log line mentions a finished cycle
+	// after the fake served the inventory.
+	var mu sync.Mutex
+	var lines []string
+	cycled := make(chan struct{})
+	exited := make(chan struct{}) // stderr closed: the daemon is gone
+	go func() {
+		defer close(exited)
+		var once sync.Once
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			mu.Lock()
+			lines = append(lines, line)
+			mu.Unlock()
+			l := strings.ToLower(line)
+			if fake.TotalRequests() > 1 && strings.Contains(l, "cycle") &&
+				(strings.Contains(l, "done") || strings.Contains(l, "finished") || strings.Contains(l, "complete") || strings.Contains(l, "summary") || strings.Contains(l, "next")) {
+				once.Do(func() { close(cycled) })
+			}
+		}
+	}()
+	select {
+	case <-cycled:
+	case <-exited:
+		mu.Lock()
+		defer mu.Unlock()
+		return 0, fmt.Errorf("renewd run exited before its first cycle ended; last lines: %q", tail(lines, 5))
+	case <-time.After(2 * time.Minute):
+		mu.Lock()
+		defer mu.Unlock()
+		return 0, fmt.Errorf("renewd run did not log the end of its first cycle within 2m (fake served %d requests); last lines: %q", fake.TotalRequests(), tail(lines, 5))
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	time.Sleep(time.Second) // let the cycle's garbage be collected as it would in a day of idling
+	return vmRSS(cmd.Process.Pid)
+}
+
+// runConfig is a minimal daemon config against the fake: one account, a
+// daily schedule (so only the start-up cycle runs), the ledger in dir.
+func runConfig(endpoint, dir string) string {
+	return fmt.Sprintf(`schedule: "@every 24h"
+jitter: 0
+state_file: %s
+control_socket: %s
+listen: ""
+log_format: text
+ovh:
+  endpoint: %s
+  rate_limit: 1000
+  burst: 100
+  concurrency: 8
+policies:
+  - name: vps-monthly
+    match: {type: vps}
+    action: renew
+    renew_before: 2d
+    period: P1M
+    max_price: 10.00
+    payment:
+      default: true
+  - name: domains-yearly
+    match: {type: domain}
+    action: notify
+    renew_before: 2d
+`, filepath.Join(dir, "renewd.db"), filepath.Join(dir, "control.sock"), endpoint)
+}
+
+// vmRSS reads VmRSS (KB) from /proc/PID/status.
+func vmRSS(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return s
+}
+
+func tail(lines []string, n int) []string {
+	return lines[max(len(lines)-n, 0):]
+}
