@@ -28,7 +28,7 @@ func ledgerFor(e *env, c *common, readOnly bool) (*state.Ledger, error) {
 	return openLedger(cfg.StateFile, log, readOnly)
 }
 
-func cmdHistory(_ context.Context, e *env, args []string) error {
+func cmdHistory(ctx context.Context, e *env, args []string) error {
 	var c common
 	fs := flags(e, "history")
 	c.register(fs)
@@ -46,12 +46,22 @@ func cmdHistory(_ context.Context, e *env, args []string) error {
 		}
 		*term = t.String()
 	}
+	filter := state.HistoryFilter{ServiceID: *service, Term: *term, Limit: *limit}
+	if cl, err := daemonFor(ctx, e, &c); err != nil {
+		return err
+	} else if cl != nil {
+		events, err := cl.History(ctx, filter)
+		if err != nil {
+			return fmt.Errorf("read the history: %w", err)
+		}
+		return writeHistory(e.stdout, events, *asJSON)
+	}
 	l, err := ledgerFor(e, &c, true)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	events, err := l.History(state.HistoryFilter{ServiceID: *service, Term: *term, Limit: *limit})
+	events, err := l.History(filter)
 	if err != nil {
 		return fmt.Errorf("read the history: %w", err)
 	}
@@ -83,7 +93,7 @@ func cmdDeny(ctx context.Context, e *env, args []string) error { return decide(c
 
 // decide approves or denies a held renewal, named by its term or its
 // approval id.
-func decide(_ context.Context, e *env, verb string, args []string) error {
+func decide(ctx context.Context, e *env, verb string, args []string) error {
 	var c common
 	fs := flags(e, verb)
 	c.register(fs)
@@ -94,6 +104,17 @@ func decide(_ context.Context, e *env, verb string, args []string) error {
 	}
 	actor := "cli:" + firstNonEmpty(*by, e.getenv("SUDO_USER"), e.getenv("USER"), e.getenv("LOGNAME"), "unknown")
 	decision := map[string]string{"approve": "approved", "deny": "denied"}[verb]
+	if cl, err := daemonFor(ctx, e, &c); err != nil {
+		return err
+	} else if cl != nil {
+		rec, err := cl.Decide(ctx, rest[0], decision, actor)
+		if err != nil {
+			return &exitError{code: exitNotDone, err: fmt.Errorf("%s %s: %w", verb, rest[0], err)}
+		}
+		fmt.Fprintf(e.stdout, "%s %s (%s, %s at %s); the daemon runs a cycle to act on it now\n", decision, rec.Term, rec.ServiceName,
+			rec.Period, renewd.Money{Ucents: rec.Approval.PriceUcents, Currency: rec.Currency})
+		return nil
+	}
 	l, err := ledgerFor(e, &c, false)
 	if err != nil {
 		return err
@@ -144,13 +165,22 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func cmdBackup(_ context.Context, e *env, args []string) error {
+func cmdBackup(ctx context.Context, e *env, args []string) error {
 	var c common
 	fs := flags(e, "backup")
 	c.register(fs)
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
+	}
+	if cl, err := daemonFor(ctx, e, &c); err != nil {
+		return err
+	} else if cl != nil {
+		if err := cl.Backup(ctx, rest[0]); err != nil {
+			return fmt.Errorf("backup to %s through the daemon: %w", rest[0], err)
+		}
+		fmt.Fprintln(e.stdout, "wrote", rest[0])
+		return nil
 	}
 	l, err := ledgerFor(e, &c, true)
 	if err != nil {
@@ -168,13 +198,22 @@ func cmdBackup(_ context.Context, e *env, args []string) error {
 var openStatuses = []state.Status{"due", "awaiting_approval", "approved", "approval_expired", "ordering", "ordered",
 	"paying", "paid", "undelivered", "failed", "refused"}
 
-func cmdStatus(_ context.Context, e *env, args []string) error {
+func cmdStatus(ctx context.Context, e *env, args []string) error {
 	var c common
 	fs := flags(e, "status")
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if cl, err := daemonFor(ctx, e, &c); err != nil {
+		return err
+	} else if cl != nil {
+		st, err := cl.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		return writeDaemonStatus(e.stdout, st, *asJSON)
 	}
 	l, err := ledgerFor(e, &c, true)
 	if err != nil {

@@ -38,7 +38,11 @@ func cmdOnce(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return once(ctx, e, cfg, log, notify.LogSender{Logger: log}, *asJSON)
+	sender, _, err := senderFor(e, cfg, log)
+	if err != nil {
+		return err
+	}
+	return once(ctx, e, cfg, log, sender, *asJSON)
 }
 
 // once runs one cycle, delivers its reports through sender, and prints what

@@ -72,6 +72,8 @@ type env struct {
 
 func commands() []command {
 	return []command{
+		{"run", "[--config FILE] [--log-format text|json]", "the daemon: cycles on the schedule, control socket, /healthz; SIGHUP reloads, SIGTERM stops", cmdRun},
+		{"run-now", "[--config FILE]", "ask the running daemon for a cycle now", cmdRunNow},
 		{"once", "[--config FILE] [--json]", "one cycle, then exit (0: nothing left undone, 1: something due was not renewed)", cmdOnce},
 		{"plan", "[--config FILE] [--json]", "what a cycle would do now, with dryRun prices; changes nothing", cmdPlan},
 		{"check-config", "[--config FILE]", "validate a config file and say what is wrong, where", cmdCheckConfig},
@@ -135,13 +137,21 @@ func parse(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {
-	v := version
-	if v == "" {
-		v = "devel"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
+	if _, err := parse(flags(e, "version"), args, 0); err != nil {
+		return err
 	}
-	fmt.Fprintln(e.stdout, "renewd", v)
+	fmt.Fprintln(e.stdout, "renewd", versionString())
 	return nil
+}
+
+// versionString is the build's version: -ldflags "-X main.version=...", the
+// module version, or "devel".
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

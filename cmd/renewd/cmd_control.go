@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/renewd/renewd/internal/control"
+)
+
+// daemonFor returns a client of the daemon that answers on the config's
+// control socket, or nil when none does: the caller then works on the
+// ledger itself.
+func daemonFor(ctx context.Context, e *env, c *common) (*control.Client, error) {
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := control.Dial(ctx, cfg.ControlSocket)
+	if errors.Is(err, control.ErrNoDaemon) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
+// cmdRunNow asks the running daemon for a cycle now.
+func cmdRunNow(ctx context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "run-now")
+	c.register(fs)
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return err
+	}
+	cl, err := control.Dial(ctx, cfg.ControlSocket)
+	if errors.Is(err, control.ErrNoDaemon) {
+		return &exitError{code: exitNotDone, err: fmt.Errorf("%w (%v); `renewd once` runs a cycle without a daemon", control.ErrNoDaemon, err)}
+	}
+	if err != nil {
+		return err
+	}
+	if err := cl.RunNow(ctx); err != nil {
+		return fmt.Errorf("run-now: %w", err)
+	}
+	fmt.Fprintln(e.stdout, "cycle requested; `renewd status` shows when it is done")
+	return nil
+}
+
+// writeDaemonStatus prints the daemon's status: its state, then the open
+// terms as `status` prints them from the ledger.
+func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	fmt.Fprintf(w, "Daemon running since %s; schedule %q; next cycle at %s.\n",
+		st.StartedAt.UTC().Format(time.RFC3339), st.Schedule, stamp(st.NextCycle))
+	switch c := st.LastCycle; {
+	case st.CycleRunning:
+		fmt.Fprintln(w, "A cycle is running.")
+	case c == nil:
+		fmt.Fprintln(w, "No cycle has finished yet.")
+	default:
+		fmt.Fprintf(w, "Last cycle %s (took %s): %d paid, %d refused, %d awaiting approval, %d failed",
+			stamp(c.Finished), c.Finished.Sub(c.Started).Round(time.Millisecond), c.Counts["paid"], c.Counts["refused"],
+			c.Counts["awaiting-approval"], c.Counts["failed"])
+		if len(c.Errors) > 0 {
+			fmt.Fprintf(w, "; errors: %v", c.Errors)
+		}
+		fmt.Fprintln(w, ".")
+	}
+	if !st.LastSuccess.IsZero() {
+		fmt.Fprintf(w, "Last successful cycle at %s.\n", stamp(st.LastSuccess))
+	}
+	fmt.Fprintln(w)
+	return writeStatus(w, st.Terms, false)
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/renewd/renewd/internal/config"
+	"github.com/renewd/renewd/internal/daemon"
+	"github.com/renewd/renewd/internal/metrics"
+	"github.com/renewd/renewd/internal/renewal"
+)
+
+// cmdRun is the daemon: it runs until ctx is cancelled (SIGTERM, SIGINT),
+// reloads its config on SIGHUP, and speaks sd_notify when systemd asks for
+// it (NOTIFY_SOCKET, WATCHDOG_USEC).
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	var c common
+	fs := flags(e, "run")
+	c.register(fs)
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(e, cfg)
+	if err != nil {
+		return err
+	}
+	sender, approvals, err := senderFor(e, cfg, log)
+	if err != nil {
+		return err
+	}
+	ledger, err := openLedger(cfg.StateFile, log, false)
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
+
+	m := metrics.New(versionString())
+	m.SetPolicy(cfg.Policy)
+	watchdog, err := sd.SdWatchdogEnabled(false)
+	if err != nil {
+		log.Warn("ignoring systemd's watchdog settings", "err", err)
+	}
+	d, err := daemon.New(daemon.Options{
+		Config: cfg,
+		Reload: func() (*config.Config, error) { return config.Load(c.config, e.getenv) },
+		Ledger: ledger,
+		Settings: func(cfg *config.Config) (renewal.Settings, error) {
+			cs, err := clients(e, cfg, log, m.OVHRequest)
+			if err != nil {
+				return renewal.Settings{}, err
+			}
+			m.SetPolicy(cfg.Policy)
+			return settings(cfg, cs), nil
+		},
+		Metrics:        m,
+		MetricsHandler: m.Handler(),
+		Sender:         sender,
+		Approvals:      approvals,
+		Notify: func(state string) {
+			if _, err := sd.SdNotify(false, state); err != nil {
+				log.Warn("sd_notify", "err", err)
+			}
+		},
+		Watchdog: watchdog,
+		Logger:   log,
+	})
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	defer d.Close()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-hup:
+				log.Info("SIGHUP: reloading the config", "config", c.config)
+				d.Reload() // logs what changed, or why it refused
+			}
+		}
+	}()
+	return d.Run(runCtx)
+}

@@ -1,0 +1,155 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/control"
+	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
+)
+
+var _ control.Backend = (*Daemon)(nil)
+
+// OpenStatuses are the statuses Status lists as open terms: everything not
+// settled.
+var OpenStatuses = []state.Status{
+	state.StatusDue, state.StatusAwaitingApproval, state.StatusApproved, state.StatusApprovalExpired,
+	state.StatusOrdering, state.StatusOrdered, state.StatusPaying, state.StatusPaid,
+	state.StatusUndelivered, state.StatusFailed, state.StatusRefused,
+}
+
+// Status returns a snapshot of the daemon and its open terms.
+func (d *Daemon) Status() (control.Status, error) {
+	cfg := d.config()
+	d.mu.Lock()
+	st := control.Status{
+		StartedAt:    d.started,
+		Schedule:     cfg.Schedule,
+		NextCycle:    d.sched.Next(),
+		CycleRunning: d.running,
+		LastSuccess:  d.lastSuccess,
+	}
+	if c := d.lastCycle; c != nil {
+		lc := &control.Cycle{Started: c.started, Finished: c.finished, Counts: c.sum.Count(),
+			OK: len(c.sum.Errors) == 0, NotRenewed: c.sum.Failed()}
+		for _, err := range c.sum.Errors {
+			lc.Errors = append(lc.Errors, err.Error())
+		}
+		st.LastCycle = lc
+	}
+	d.mu.Unlock()
+	recs, err := d.ledger.List(state.Filter{Statuses: OpenStatuses})
+	if err != nil {
+		return control.Status{}, fmt.Errorf("read the ledger: %w", err)
+	}
+	st.Terms = recs
+	st.PendingApprovals = []state.Record{}
+	for _, r := range recs {
+		if r.Status == state.StatusAwaitingApproval && r.Approval.Pending() {
+			st.PendingApprovals = append(st.PendingApprovals, r)
+		}
+	}
+	if st.Terms == nil {
+		st.Terms = []state.Record{}
+	}
+	return st, nil
+}
+
+// History returns the ledger's events the filter selects.
+func (d *Daemon) History(f state.HistoryFilter) ([]state.Event, error) {
+	return d.ledger.History(f)
+}
+
+// Backup writes a consistent copy of the open ledger to path.
+func (d *Daemon) Backup(path string) error {
+	if err := d.ledger.Backup(path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	d.log.Info("ledger backed up", "path", path)
+	return nil
+}
+
+// Decide records a decision on the approval named by its id or by its term
+// (ACCOUNT/SERVICE_ID/EXPIRATION), then asks for a cycle, which acts on it,
+// and wakes the drainer, which updates the approval's message.
+func (d *Daemon) Decide(approval, decision, actor string) (state.Record, error) {
+	id, err := d.approvalID(approval)
+	if err != nil {
+		return state.Record{}, err
+	}
+	rec, err := renewal.Decide(d.ledger, id, decision, actor, d.now())
+	if err != nil {
+		return state.Record{}, err
+	}
+	d.log.Info("approval decided", "term", rec.Term.String(), "decision", decision, "by", actor)
+	d.wakeDrainer()
+	d.RunNow()
+	return rec, nil
+}
+
+// decideFromSource is the decide function given to Options.Approvals.
+func (d *Daemon) decideFromSource(_ context.Context, approvalID, decision, actor string) error {
+	_, err := d.Decide(approvalID, decision, actor)
+	return err
+}
+
+// approvalID resolves a term to its pending approval's id; anything without
+// a "/" is taken as an approval id.
+func (d *Daemon) approvalID(arg string) (string, error) {
+	if !strings.Contains(arg, "/") {
+		return arg, nil
+	}
+	term, err := renewd.ParseTerm(arg)
+	if err != nil {
+		return "", err
+	}
+	rec, ok, err := d.ledger.Get(term)
+	if err != nil {
+		return "", fmt.Errorf("read term %s: %w", term, err)
+	}
+	if !ok {
+		return "", fmt.Errorf("no term %s in the ledger: %w", term, state.ErrNotFound)
+	}
+	if rec.Status != state.StatusAwaitingApproval || !rec.Approval.Pending() {
+		return "", fmt.Errorf("term %s is %s, not awaiting approval: %w", term, rec.Status, state.ErrConflict)
+	}
+	return rec.Approval.ID, nil
+}
+
+// Healthy reports whether the last successful cycle finished within two
+// schedule periods of now, and why not.
+func (d *Daemon) Healthy() (bool, string) {
+	d.mu.Lock()
+	last := d.lastSuccess
+	d.mu.Unlock()
+	if last.IsZero() {
+		return false, "no successful cycle yet"
+	}
+	// cron works in whole seconds: measure the period from the second.
+	from := last.Truncate(time.Second)
+	next := d.sched.NextAfter(from)
+	if next.IsZero() {
+		return true, "last successful cycle at " + formatTime(last)
+	}
+	period := next.Sub(from)
+	age := d.now().Sub(last)
+	if age >= 2*period {
+		return false, fmt.Sprintf("last successful cycle at %s, %s ago: over two schedule periods (%s)",
+			formatTime(last), age.Round(time.Second), (2 * period).Round(time.Second))
+	}
+	return true, "last successful cycle at " + formatTime(last)
+}
+
+func (d *Daemon) healthz(w http.ResponseWriter, r *http.Request) {
+	ok, why := d.Healthy()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	fmt.Fprintln(w, why)
+}
