@@ -72,6 +72,9 @@ func (e *Engine) Cycle(ctx context.Context, s Settings) Summary {
 		}
 	}
 	e.summarize(now, sum)
+	if len(sum.Errors) == 0 {
+		e.forgetNotices()
+	}
 	return sum
 }
 

@@ -18,7 +18,7 @@ func (c *cycle) fail(out Outcome, term renewd.Term, svc renewd.Service, rule pol
 
 	prev, exists, err := c.e.ledger.Get(term)
 	if err != nil {
-		c.log.Error("ledger unreadable while recording a failure", "service_id", svc.ID, "err", err)
+		c.log.Error("ledger unreadable while recording a failure", "service_id", svc.ID, "service", svc.Name, "err", err)
 		return out
 	}
 	if !exists {
@@ -45,7 +45,7 @@ func (c *cycle) fail(out Outcome, term renewd.Term, svc renewd.Service, rule pol
 	if err != nil {
 		// The ledger refused the transition (the term moved on meanwhile).
 		// Report the failure all the same: nothing may fail silently.
-		c.log.Error("failure not recorded in the ledger", "service_id", svc.ID, "err", err)
+		c.log.Error("failure not recorded in the ledger", "service_id", svc.ID, "service", svc.Name, "err", err)
 		c.enqueue(c.failureReport(report, text, "renewd tries again on the next cycle"))
 		return out
 	}
@@ -53,12 +53,14 @@ func (c *cycle) fail(out Outcome, term renewd.Term, svc renewd.Service, rule pol
 	return out
 }
 
-// note keeps the latest error on a term without changing its status.
-func (c *cycle) note(term renewd.Term, text string) {
+// note keeps the latest error on a term without changing its status; name
+// is the service's, for the log.
+func (c *cycle) note(term renewd.Term, name, text string) {
 	if _, err := c.e.ledger.Touch(term, func(r *state.Record) error {
 		r.LastError = text
 		return nil
 	}); err != nil {
-		c.log.Error("could not note an error in the ledger", "term", term.String(), "err", err)
+		c.log.Error("could not note an error in the ledger", "service_id", term.ServiceID, "service", name,
+			"term", term.String(), "err", err)
 	}
 }

@@ -65,7 +65,7 @@ func (c *cycle) reconcileOrdering(ctx context.Context, log *slog.Logger, rec sta
 	order, status, found, err := c.ovh.FindRenewOrder(ctx, rec.IntentAt.Add(-reconcileMargin), rec.ServiceName, period, c.claimedElsewhere(rec.Term))
 	if err != nil {
 		log.Warn("cannot reconcile the order intent yet", "err", err)
-		c.note(rec.Term, fmt.Sprintf("reconcile order intent: %v", err))
+		c.note(rec.Term, rec.ServiceName, fmt.Sprintf("reconcile order intent: %v", err))
 		return rec
 	}
 	if found && !orderGone(status) {
@@ -101,7 +101,7 @@ func (c *cycle) reconcileOrder(ctx context.Context, log *slog.Logger, rec state.
 	}
 	if err != nil {
 		log.Warn("cannot read the order status yet", "order_id", rec.OrderID, "err", err)
-		c.note(rec.Term, fmt.Sprintf("read status of order %d: %v", rec.OrderID, err))
+		c.note(rec.Term, rec.ServiceName, fmt.Sprintf("read status of order %d: %v", rec.OrderID, err))
 		return rec
 	}
 	switch {
@@ -144,7 +144,7 @@ func (c *cycle) reconcileOrder(ctx context.Context, log *slog.Logger, rec state.
 		return next
 	}
 	log.Warn("order in a status renewd does not act on; checking again later", "order_id", rec.OrderID, "order_status", status)
-	c.note(rec.Term, fmt.Sprintf("order %d has status %q", rec.OrderID, status))
+	c.note(rec.Term, rec.ServiceName, fmt.Sprintf("order %d has status %q", rec.OrderID, status))
 	return rec
 }
 
@@ -228,7 +228,8 @@ func (c *cycle) expireApprovals() {
 			rec.Approval = &a
 			return nil
 		}, approvalReport(c.now, renewd.ReportApprovalUpdate, tmp, reason)); err != nil {
-			c.log.Error("cannot expire an approval", "term", r.Term.String(), "err", err)
+			c.log.Error("cannot expire an approval", "service_id", r.Term.ServiceID, "service", r.ServiceName,
+				"term", r.Term.String(), "err", err)
 			continue
 		}
 		c.log.Warn("approval request expired", "service_id", r.Term.ServiceID, "service", r.ServiceName, "approval_id", a.ID)

@@ -168,7 +168,7 @@ func (c *cycle) order(ctx context.Context, log *slog.Logger, svc renewd.Service,
 	if err != nil {
 		return c.fail(out, term, svc, rule, "record the order intent", err)
 	}
-	log.Info("creating renewal order", "period", rule.Period, "price", price, "services", strat.Services)
+	log.Info("creating renewal order", "period", rule.Period.String(), "price", price.String(), "services", strat.Services)
 
 	// The call runs to its own timeout even when the daemon is stopping, so
 	// that its answer is recorded.
@@ -179,7 +179,7 @@ func (c *cycle) order(ctx context.Context, log *slog.Logger, svc renewd.Service,
 		}
 		// The order may exist all the same: reconcile, never retry blind.
 		log.Warn("renewal order outcome unknown; reconciling", "err", err)
-		c.note(term, fmt.Sprintf("create order: outcome unknown: %v", err))
+		c.note(term, svc.Name, fmt.Sprintf("create order: outcome unknown: %v", err))
 		rec = c.reconcile(ctx, rec)
 		out.Status, out.OrderID = string(rec.Status), rec.OrderID
 		if rec.Status == stOrdered {
@@ -245,7 +245,7 @@ func (c *cycle) pay(ctx context.Context, log *slog.Logger, svc renewd.Service, r
 	if err != nil {
 		return c.fail(out, svc.Term(), svc, rule, "record the payment intent", err)
 	}
-	log.Info("paying renewal order", "order_id", order.ID, "price", price, "payment", form.String())
+	log.Info("paying renewal order", "order_id", order.ID, "price", price.String(), "payment", form.String())
 	err = c.ovh.Pay(context.WithoutCancel(ctx), order.ID, form)
 	switch {
 	case err == nil:
@@ -254,7 +254,7 @@ func (c *cycle) pay(ctx context.Context, log *slog.Logger, svc renewd.Service, r
 		return c.fail(out, rec.Term, svc, rule, fmt.Sprintf("pay order %d", order.ID), err)
 	}
 	log.Warn("payment outcome unknown; reconciling", "order_id", order.ID, "err", err)
-	c.note(rec.Term, fmt.Sprintf("pay order %d: outcome unknown: %v", order.ID, err))
+	c.note(rec.Term, rec.ServiceName, fmt.Sprintf("pay order %d: outcome unknown: %v", order.ID, err))
 	rec = c.reconcile(ctx, rec)
 	out.Status = string(rec.Status)
 	if rec.Status == stPaid {
@@ -280,7 +280,7 @@ func (c *cycle) paid(log *slog.Logger, svc renewd.Service, rec state.Record, rea
 		out.Action, out.Reason = ActPending, "paid, but the ledger write failed; reconciled next cycle"
 		return out
 	}
-	log.Info("renewal paid", "order_id", rec.OrderID, "price", renewd.Money{Ucents: rec.OrderUcents, Currency: rec.Currency})
+	log.Info("renewal paid", "order_id", rec.OrderID, "price", renewd.Money{Ucents: rec.OrderUcents, Currency: rec.Currency}.String())
 	if c.e.onPaid != nil {
 		c.e.onPaid(rec.Term.Account, rec.Currency, rec.OrderUcents)
 	}

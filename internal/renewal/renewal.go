@@ -131,22 +131,36 @@ type Engine struct {
 	mu sync.Mutex // one cycle at a time
 
 	noticeMu sync.Mutex
-	notices  map[string]bool // notice keys queued by this process
+	// notices maps the notice keys queued by this process to the last cycle
+	// that saw them; keys no cycle saw are dropped, so the map grows with the
+	// number of services, not with the number of cycles.
+	notices map[string]uint64
+	cycles  uint64
 }
 
 // noticed reports whether the notice key was already queued by this
-// process, and marks it.
+// process, and marks it as seen in this cycle.
 func (e *Engine) noticed(key string) bool {
 	e.noticeMu.Lock()
 	defer e.noticeMu.Unlock()
-	if e.notices[key] {
-		return true
-	}
+	_, ok := e.notices[key]
 	if e.notices == nil {
-		e.notices = map[string]bool{}
+		e.notices = map[string]uint64{}
 	}
-	e.notices[key] = true
-	return false
+	e.notices[key] = e.cycles
+	return ok
+}
+
+// forgetNotices drops the notice keys the cycle that just ended did not see.
+func (e *Engine) forgetNotices() {
+	e.noticeMu.Lock()
+	defer e.noticeMu.Unlock()
+	for k, seen := range e.notices {
+		if seen != e.cycles {
+			delete(e.notices, k)
+		}
+	}
+	e.cycles++
 }
 
 // New returns an engine. It does no I/O.
