@@ -110,16 +110,23 @@ func (c *cycle) start(ctx context.Context, log *slog.Logger, svc renewd.Service,
 	if err != nil {
 		return c.fail(out, term, svc, rule, "look for an existing renewal order", err)
 	}
-	if found && !orderGone(status) && (status != "notPaid" || order.Expires.IsZero() || c.now.Before(order.Expires)) {
+	switch {
+	case found && status == "notPaid" && (order.Expires.IsZero() || c.now.Before(order.Expires)):
 		log.Info("adopting a renewal order OVH already holds", "order_id", order.ID, "order_status", status)
-		rec, err := c.adopt(term, svc, rule, order, "adopted order %d that OVH already held for this service (status %s)", order.ID, status)
+		rec, err := c.adopt(term, svc, rule, order, "adopted unpaid order %d that OVH already held for this service", order.ID)
 		if err != nil {
 			return c.fail(out, term, svc, rule, "record the adopted order", err)
 		}
-		if orderPaid(status) {
-			return c.markPaidElsewhere(log, svc, rec, status, out)
-		}
 		return c.payExisting(ctx, log, svc, rule, rec, out)
+	case found && orderPaid(status) && status != "delivered":
+		// Someone paid a renewal of this service (by hand, or a renewd that
+		// lost its ledger) and OVH is delivering it: the expiration is about
+		// to move. Ordering now could pay twice; the next cycle sees the
+		// new term. A delivered order renewed an earlier term: ignored.
+		out.Action = ActPending
+		out.Reason = fmt.Sprintf("OVH is delivering a paid renewal order (%d, %s) for this service; waiting for the new expiration", order.ID, status)
+		log.Warn("renewal held back", "order_id", order.ID, "order_status", status, "reason", out.Reason)
+		return out
 	}
 
 	strategies, err := c.ovh.RenewStrategies(ctx, svc.ID)
@@ -285,15 +292,6 @@ func (c *cycle) paid(log *slog.Logger, svc renewd.Service, rec state.Record, rea
 		c.e.onPaid(rec.Term.Account, rec.Currency, rec.OrderUcents)
 	}
 	out.Action, out.Status, out.Reason, out.OrderID = ActPaid, string(rec.Status), reason, rec.OrderID
-	return out
-}
-
-// markPaidElsewhere records a term whose order OVH shows as already paid.
-func (c *cycle) markPaidElsewhere(log *slog.Logger, svc renewd.Service, rec state.Record, status string, out Outcome) Outcome {
-	out = c.paid(log, svc, rec, fmt.Sprintf("OVH shows order %d already paid (status %s)", rec.OrderID, status), out)
-	if out.Action == ActPaid {
-		out.Action = ActAlreadyPaid
-	}
 	return out
 }
 
