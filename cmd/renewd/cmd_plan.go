@@ -25,11 +25,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(e, c.config)
-	if err != nil {
-		return err
-	}
-	log, err := c.logger(e, cfg)
+	cfg, log, err := c.load(e)
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,19 @@ func newLogger(e *env, w io.Writer, format string) (*slog.Logger, error) {
 	return nil, usageErr("--log-format: %q is not text or json", format)
 }
 
+// load reads the config named by --config and makes the logger it asks for.
+func (c *common) load(e *env) (*config.Config, *slog.Logger, error) {
+	cfg, err := loadConfig(e, c.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := c.logger(e, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, log, nil
+}
+
 func (c *common) logger(e *env, cfg *config.Config) (*slog.Logger, error) {
 	format := c.logFormat
 	if format == "" && cfg != nil {
