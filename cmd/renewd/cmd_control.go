@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/renewd/renewd/internal/control"
@@ -65,17 +66,22 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "Daemon running since %s; schedule %q; next cycle at %s.\n",
 		st.StartedAt.UTC().Format(time.RFC3339), st.Schedule, stamp(st.NextCycle))
-	switch c := st.LastCycle; {
-	case st.CycleRunning:
+	if st.CycleRunning {
 		fmt.Fprintln(w, "A cycle is running.")
-	case c == nil:
-		fmt.Fprintln(w, "No cycle has finished yet.")
-	default:
+	}
+	if c := st.LastCycle; c == nil {
+		if !st.CycleRunning {
+			fmt.Fprintln(w, "No cycle has finished yet.")
+		}
+	} else {
 		fmt.Fprintf(w, "Last cycle %s (took %s): %d paid, %d refused, %d awaiting approval, %d failed",
 			stamp(c.Finished), c.Finished.Sub(c.Started).Round(time.Millisecond), c.Counts["paid"], c.Counts["refused"],
 			c.Counts["awaiting-approval"], c.Counts["failed"])
+		if c.NotRenewed {
+			fmt.Fprint(w, "; something due was left unrenewed")
+		}
 		if len(c.Errors) > 0 {
-			fmt.Fprintf(w, "; errors: %v", c.Errors)
+			fmt.Fprintf(w, "; errors: %s", strings.Join(c.Errors, "; "))
 		}
 		fmt.Fprintln(w, ".")
 	}

@@ -72,17 +72,17 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"run", "[--config FILE] [--log-format text|json]", "the daemon: cycles on the schedule, control socket, /healthz; SIGHUP reloads, SIGTERM stops", cmdRun},
+		{"run", "[--config FILE] [--log-format text|json]", "the daemon: cycles on the schedule, control socket, /healthz and /metrics; SIGHUP reloads, SIGTERM stops", cmdRun},
 		{"run-now", "[--config FILE]", "ask the running daemon for a cycle now", cmdRunNow},
 		{"once", "[--config FILE] [--json]", "one cycle, then exit (0: nothing left undone, 1: something due was not renewed)", cmdOnce},
 		{"plan", "[--config FILE] [--json]", "what a cycle would do now, with dryRun prices; changes nothing", cmdPlan},
 		{"check-config", "[--config FILE]", "validate a config file and say what is wrong, where", cmdCheckConfig},
 		{"status", "[--config FILE] [--json]", "due terms, pending approvals, orders in flight", cmdStatus},
-		{"history", "[--config FILE] [--service ID] [--json]", "the ledger's record of every transition", cmdHistory},
+		{"history", "[--config FILE] [--service ID] [--term TERM] [--limit N] [--json]", "the ledger's record of every transition", cmdHistory},
 		{"approve", "[--config FILE] [--by NAME] TERM|APPROVAL_ID", "approve a renewal held for approval", cmdApprove},
 		{"deny", "[--config FILE] [--by NAME] TERM|APPROVAL_ID", "deny a renewal held for approval", cmdDeny},
 		{"backup", "[--config FILE] FILE", "write a consistent copy of the ledger", cmdBackup},
-		{"demo", "", "a full cycle against a built-in fake OVH, twice, to show nothing is paid twice", cmdDemo},
+		{"demo", "[--keep]", "a full cycle against a built-in fake OVH, twice, to show nothing is paid twice", cmdDemo},
 		{"version", "", "print the version", cmdVersion},
 	}
 }

@@ -66,6 +66,11 @@ type Options struct {
 	Settings func(*config.Config) (renewal.Settings, error)
 	// Sender delivers the outbox's reports.
 	Sender notify.Sender
+	// ReportBackoff is the wait after each failed delivery of a report (see
+	// notify.Drainer.Backoff); nil means notify.DefaultBackoff. The drainer
+	// waits at least 1 s between tries, or the first entry when shorter
+	// (tests shorten it).
+	ReportBackoff []time.Duration
 	// Approvals, when set, is run for the daemon's lifetime.
 	Approvals Approvals
 	// Metrics, when set, is told of each cycle and payment.

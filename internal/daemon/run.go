@@ -158,7 +158,11 @@ func formatTime(t time.Time) string {
 // drainLoop delivers the outbox whenever woken, and when a report waiting
 // for a retry comes due.
 func (d *Daemon) drainLoop(ctx context.Context) {
-	dr := &notify.Drainer{Outbox: d.ledger, Sender: d.opts.Sender, Now: d.opts.Now, Logger: d.log}
+	dr := &notify.Drainer{Outbox: d.ledger, Sender: d.opts.Sender, Now: d.opts.Now, Backoff: d.opts.ReportBackoff, Logger: d.log}
+	floor := time.Second
+	if len(d.opts.ReportBackoff) > 0 {
+		floor = min(floor, d.opts.ReportBackoff[0])
+	}
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
@@ -178,7 +182,7 @@ func (d *Daemon) drainLoop(ctx context.Context) {
 		}
 		retry.Stop()
 		if !next.IsZero() {
-			retry.Reset(max(next.Sub(d.now()), time.Second))
+			retry.Reset(max(next.Sub(d.now()), floor))
 		}
 	}
 }

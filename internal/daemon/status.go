@@ -86,7 +86,8 @@ func (d *Daemon) Decide(approval, decision, actor string) (state.Record, error) 
 	if err != nil {
 		return state.Record{}, err
 	}
-	d.log.Info("approval decided", "term", rec.Term.String(), "decision", decision, "by", actor)
+	d.log.Info("approval decided", "service_id", rec.Term.ServiceID, "service", rec.ServiceName,
+		"term", rec.Term.String(), "decision", decision, "by", actor)
 	d.wakeDrainer()
 	d.RunNow()
 	return rec, nil

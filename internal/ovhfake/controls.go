@@ -153,3 +153,20 @@ func (f *Fake) SetBatch(on bool) {
 	defer f.mu.Unlock()
 	f.batch = on
 }
+
+// RemoveService takes a service out of the account, as when it is
+// terminated or moved to another account: later listings leave it out and
+// reads of it answer 404. Orders and payments already made for it stay in
+// the record. It reports whether the fake had the service.
+func (f *Fake) RemoveService(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.services[id]
+	if !ok {
+		return false
+	}
+	delete(f.services, id)
+	delete(f.byRoute, routeKey(s.fx.Type, s.fx.Name))
+	f.serviceIDs = slices.DeleteFunc(f.serviceIDs, func(v int64) bool { return v == id })
+	return true
+}

@@ -36,3 +36,25 @@ func TestAddService(t *testing.T) {
 	apiErr(t, e.client.Post("/service/7001/renew", map[string]any{"duration": "P1M", "services": []int64{7001, 7002}}, nil),
 		400, "service 7002 does not exist")
 }
+
+func TestRemoveService(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	orderID := e.renew(t, 2002, "P1Y", []int64{2002}, false)
+	if !e.fake.RemoveService(2002) {
+		t.Fatal("RemoveService(2002) = false, want true")
+	}
+	diffJSON(t, "ids", e.get(t, "/service"), `[1001,1002,1003,2001,3001,4001,5001]`)
+	apiErr(t, e.client.Get(servicePath(2002), nil), 404, "")
+	if _, ok := e.fake.Service(2002); ok {
+		t.Error("Service(2002) still found")
+	}
+	if got := e.fake.Orders(); len(got) != 1 || got[0].ID != orderID {
+		t.Errorf("orders after removal = %+v, want the order %d kept", got, orderID)
+	}
+	if e.fake.RemoveService(2002) {
+		t.Error("second RemoveService(2002) = true, want false")
+	}
+	// The name is free again.
+	e.fake.AddService(ServiceFixture{ID: 2009, Name: "example.org", Type: "domain", Expiration: t0.AddDate(0, 0, 40)})
+	diffJSON(t, "ids after re-adding the name", e.get(t, "/service"), `[1001,1002,1003,2001,2009,3001,4001,5001]`)
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/renewd/renewd/internal/slackfake"
 	"github.com/renewd/renewd/internal/state"
 )
 
@@ -27,6 +28,16 @@ func wait[T any](t *testing.T, ch <-chan T, what string) T {
 }
 
 type decision struct{ ID, Decision, Actor string }
+
+// click clicks a button over Socket Mode and waits for the client's ack.
+func clickOver(t *testing.T, f *slackfake.Fake, user, actionID, value string) {
+	t.Helper()
+	if err := f.Click(user, actionID, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func isEphemeral(c slackfake.Call) bool { return c.Method == slackfake.PostEphemeral }
 
 func TestRunTakesApprovalsOverSocketMode(t *testing.T) {
 	f := newFakeSlack(t)
@@ -59,16 +70,12 @@ func TestRunTakesApprovalsOverSocketMode(t *testing.T) {
 	go func() { done <- c.Run(ctx, decide) }()
 
 	// An approver approves, another denies: acked, decided, no ephemeral.
-	f.click("env-1", "U0ALICE", ActionApprove, "abc")
-	if got := wait(t, f.acks, "ack env-1"); got != "env-1" {
-		t.Errorf("ack %q, want env-1", got)
-	}
+	clickOver(t, f, "U0ALICE", ActionApprove, "abc")
 	close(acked)
 	if d := cmp.Diff(decision{"abc", "approved", "slack:U0ALICE"}, wait(t, decisions, "decide abc")); d != "" {
 		t.Errorf("decide (-want +got):\n%s", d)
 	}
-	f.click("env-2", "U0BOB", ActionDeny, "xyz")
-	wait(t, f.acks, "ack env-2")
+	clickOver(t, f, "U0BOB", ActionDeny, "xyz")
 	if d := cmp.Diff(decision{"xyz", "denied", "slack:U0BOB"}, wait(t, decisions, "decide xyz")); d != "" {
 		t.Errorf("decide (-want +got):\n%s", d)
 	}
@@ -88,25 +95,27 @@ func TestRunTakesApprovalsOverSocketMode(t *testing.T) {
 		{"ledger failure", "U0BOB", ActionApprove, "broken", true, "could not record"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := "env-" + strings.ReplaceAll(tc.name, " ", "-")
-			f.click(env, tc.user, tc.action, tc.value)
-			if got := wait(t, f.acks, "ack"); got != env {
-				t.Errorf("ack %q, want %q", got, env)
-			}
+			before := len(f.CallsOf(slackfake.PostEphemeral))
+			clickOver(t, f, tc.user, tc.action, tc.value)
 			if tc.decides {
 				if d := wait(t, decisions, "decide"); d.ID != tc.value {
 					t.Errorf("decide(%q), want %q", d.ID, tc.value)
 				}
 			}
-			e := wait(t, f.ephemerals, "ephemeral")
-			if e.Form.Get("user") != tc.user || e.Form.Get("channel") != "C0REPORTS" || !strings.Contains(e.Form.Get("text"), tc.reply) {
-				t.Errorf("ephemeral to %q in %q: %q; want to %q holding %q", e.Form.Get("user"), e.Form.Get("channel"), e.Form.Get("text"), tc.user, tc.reply)
+			calls, err := f.Await(10*time.Second, func(calls []slackfake.Call) bool {
+				return len(slackfake.Only(calls, isEphemeral)) > before
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := slackfake.Only(calls, isEphemeral)[before]
+			if e.User != tc.user || e.Channel != "C0REPORTS" || !strings.Contains(e.Text, tc.reply) {
+				t.Errorf("ephemeral to %q in %q: %q; want to %q holding %q", e.User, e.Channel, e.Text, tc.user, tc.reply)
 			}
 		})
 	}
 	// A click on some other app's button is acked and ignored.
-	f.click("env-other", "U0ALICE", "someone_else", "abc")
-	wait(t, f.acks, "ack env-other")
+	clickOver(t, f, "U0ALICE", "someone_else", "abc")
 
 	cancel()
 	if err := wait(t, done, "Run to return"); err != nil {
@@ -123,22 +132,22 @@ func TestRunTakesApprovalsOverSocketMode(t *testing.T) {
 	if d := cmp.Diff(want, decided); d != "" {
 		t.Errorf("decide calls (-want +got):\n%s", d)
 	}
-	if n := len(f.callsOf("chat.update")) + len(f.callsOf("chat.postMessage")); n != 0 {
+	if n := len(f.CallsOf("chat.update")) + len(f.CallsOf("chat.postMessage")); n != 0 {
 		t.Errorf("Run posted or updated %d messages; the outbox does that", n)
 	}
 	if !strings.Contains(logs.String(), "not an approver") || !strings.Contains(logs.String(), "U0MALLORY") {
 		t.Errorf("the refused click is not logged:\n%s", logs.String())
 	}
-	opens := f.callsOf("apps.connections.open")
+	opens := f.CallsOf("apps.connections.open")
 	if len(opens) == 0 || opens[0].Auth != "Bearer "+appToken {
 		t.Errorf("apps.connections.open not called with the app token (%d calls)", len(opens))
 	}
-	for _, e := range f.callsOf("chat.postEphemeral") {
+	for _, e := range f.CallsOf("chat.postEphemeral") {
 		if e.Auth != "Bearer "+botToken {
 			t.Errorf("chat.postEphemeral with %q, want the bot token", redactCanary(e.Auth))
 		}
 	}
-	f.checkNoLeak(t, logs.String())
+	checkNoLeak(t, f, logs.String())
 }
 
 func TestRunNeedsAnAppToken(t *testing.T) {
@@ -153,10 +162,10 @@ func TestRunNeedsAnAppToken(t *testing.T) {
 func TestRunStopsOnInvalidAuth(t *testing.T) {
 	f := newFakeSlack(t)
 	c, logs := newTestClient(t, f, nil)
-	f.fail("apps.connections.open", fault{Code: "invalid_auth"})
+	f.Fail("apps.connections.open", slackfake.Fault{Code: "invalid_auth"})
 	err := c.Run(t.Context(), func(context.Context, string, string, string) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
 		t.Errorf("Run = %v, want an invalid_auth error", err)
 	}
-	f.checkNoLeak(t, err.Error(), logs.String())
+	checkNoLeak(t, f, err.Error(), logs.String())
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/notify"
+	"github.com/renewd/renewd/internal/slackfake"
 	"github.com/renewd/renewd/internal/state"
 )
 
@@ -74,7 +75,7 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f.fail("chat.postMessage", fault{Status: 500}, fault{Status: 500}, fault{}, fault{Status: 429, RetryAfter: "30"})
+	f.Fail("chat.postMessage", slackfake.Fault{Status: 500}, slackfake.Fault{Status: 500}, slackfake.Fault{}, slackfake.Fault{Status: 429, RetryAfter: "30"})
 	drainer := func(l *state.Ledger) (*notify.Drainer, *syncBuffer) {
 		c, logs := newTestClient(t, f, nil)
 		return &notify.Drainer{Outbox: l, Sender: c, Now: clk.Now, Backoff: []time.Duration{time.Millisecond}}, logs
@@ -105,7 +106,7 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			ledger = open()
-			f.fail("chat.update", fault{Status: 502})
+			f.Fail("chat.update", slackfake.Fault{Status: 502})
 			d, logs = drainer(ledger)
 		}
 	}
@@ -122,14 +123,14 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 	// What Slack shows: each report once, in order.
 	var got []string
 	posted := map[string]int{}
-	for _, c := range f.callsOf("chat.postMessage") {
+	for _, c := range f.CallsOf("chat.postMessage") {
 		if c.OK {
 			title, _, _ := strings.Cut(c.Form.Get("text"), "\n")
 			got = append(got, "post "+title)
 			posted[title]++
 		}
 	}
-	for _, c := range f.callsOf("chat.update") {
+	for _, c := range f.CallsOf("chat.update") {
 		if c.OK {
 			title, _, _ := strings.Cut(c.Form.Get("text"), "\n")
 			got = append(got, "update "+title)
@@ -156,24 +157,22 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("MessageRef: %v %v", ok, err)
 	}
-	for _, c := range f.callsOf("chat.update") {
+	for _, c := range f.CallsOf("chat.update") {
 		if c.Form.Get("ts") != ts || c.Form.Get("channel") != channel {
 			t.Errorf("chat.update of %s/%s, want the request's %s/%s", c.Form.Get("channel"), c.Form.Get("ts"), channel, ts)
 		}
 	}
 	// Order across kinds: the update came after the failure report it follows.
 	var seq []string
-	f.mu.Lock()
-	for _, c := range f.calls {
+	for _, c := range f.Calls() {
 		if c.OK {
 			seq = append(seq, c.Method)
 		}
 	}
-	f.mu.Unlock()
 	if d := cmp.Diff([]string{"chat.postMessage", "chat.postMessage", "chat.postMessage", "chat.update", "chat.postMessage", "chat.postMessage"}, seq); d != "" {
 		t.Errorf("call order (-want +got):\n%s", d)
 	}
-	f.checkNoLeak(t, append(errs, logs.String())...)
+	checkNoLeak(t, f, append(errs, logs.String())...)
 	if err := ledger.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/notify"
+	"github.com/renewd/renewd/internal/slackfake"
 )
 
 // syncBuffer is a log sink safe for concurrent writes.
@@ -35,12 +36,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newTestClient(t *testing.T, f *fakeSlack, edit func(*Options)) (*Client, *syncBuffer) {
+func newTestClient(t *testing.T, f *slackfake.Fake, edit func(*Options)) (*Client, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	o := Options{
 		BotToken: botToken, AppToken: appToken, Channel: "C0REPORTS",
-		Approvers: []string{"U0ALICE"}, APIURL: f.apiURL(),
+		Approvers: []string{"U0ALICE"}, APIURL: f.APIURL(),
 		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		CallTimeout: 5 * time.Second,
 	}
@@ -72,7 +73,7 @@ func approvalUpdate(id, decision, by string) renewd.Report {
 }
 
 // sentBlocks decodes the blocks of a recorded chat call.
-func sentBlocks(t *testing.T, c call) []map[string]any {
+func sentBlocks(t *testing.T, c slackfake.Call) []map[string]any {
 	t.Helper()
 	var b []map[string]any
 	if err := json.Unmarshal([]byte(c.Form.Get("blocks")), &b); err != nil {
@@ -107,7 +108,7 @@ func TestSendPostsThenUpdatesTheSameMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	posts := f.callsOf("chat.postMessage")
+	posts := f.CallsOf("chat.postMessage")
 	if len(posts) != 1 || ref.Channel != "C0REPORTS" || ref.TS == "" {
 		t.Fatalf("after the request: %d posts, ref %+v", len(posts), ref)
 	}
@@ -130,10 +131,10 @@ func TestSendPostsThenUpdatesTheSameMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.callsOf("chat.postMessage")); n != 1 {
+	if n := len(f.CallsOf("chat.postMessage")); n != 1 {
 		t.Errorf("%d posts after the update, want 1", n)
 	}
-	updates := f.callsOf("chat.update")
+	updates := f.CallsOf("chat.update")
 	if len(updates) != 1 || ref2 != ref {
 		t.Fatalf("%d updates, ref %+v then %+v", len(updates), ref, ref2)
 	}
@@ -146,7 +147,7 @@ func TestSendPostsThenUpdatesTheSameMessage(t *testing.T) {
 	if b := updates[0].Form.Get("blocks"); !strings.Contains(b, "Approved by \\u003c@U0ALICE\\u003e") {
 		t.Errorf("update does not say who approved: %s", b)
 	}
-	f.checkNoLeak(t, logs.String())
+	checkNoLeak(t, f, logs.String())
 }
 
 func TestDecisionLines(t *testing.T) {
@@ -184,14 +185,14 @@ func TestSendFiltersKinds(t *testing.T) {
 		{renewd.ReportApprovalUpdate, true},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
-			before := len(f.callsOf("chat.postMessage"))
+			before := len(f.CallsOf("chat.postMessage"))
 			r := approvalRequest("abc")
 			r.Kind = tc.kind
 			ref, err := c.Send(t.Context(), "k/"+string(tc.kind), notify.Ref{}, r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			posted := len(f.callsOf("chat.postMessage")) - before
+			posted := len(f.CallsOf("chat.postMessage")) - before
 			if tc.post != (posted == 1) || tc.post != (ref != notify.Ref{}) {
 				t.Errorf("posted %d, ref %+v; want posted=%v", posted, ref, tc.post)
 			}
@@ -205,40 +206,40 @@ func TestSendErrors(t *testing.T) {
 	ctx := t.Context()
 	r := approvalRequest("abc")
 
-	f.fail("chat.postMessage", fault{Status: 429, RetryAfter: "7"})
+	f.Fail("chat.postMessage", slackfake.Fault{Status: 429, RetryAfter: "7"})
 	_, err := c.Send(ctx, "k", notify.Ref{}, r)
 	var ra *notify.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 7*time.Second {
 		t.Errorf("429: err = %v, want a RetryAfterError of 7s", err)
 	}
 
-	f.fail("chat.postMessage", fault{Status: 503})
+	f.Fail("chat.postMessage", slackfake.Fault{Status: 503})
 	_, err = c.Send(ctx, "k", notify.Ref{}, r)
 	if err == nil || errors.As(err, &ra) {
 		t.Errorf("503: err = %v, want a plain error", err)
 	}
 
-	f.fail("chat.postMessage", fault{Code: "not_in_channel"})
+	f.Fail("chat.postMessage", slackfake.Fault{Code: "not_in_channel"})
 	_, err = c.Send(ctx, "k", notify.Ref{}, r)
 	if err == nil || !strings.Contains(err.Error(), "not_in_channel") {
 		t.Errorf("not_in_channel: err = %v", err)
 	}
 
 	// The message to update is gone: post a new one.
-	f.fail("chat.update", fault{Code: "message_not_found"})
-	posts := len(f.callsOf("chat.postMessage"))
+	f.Fail("chat.update", slackfake.Fault{Code: "message_not_found"})
+	posts := len(f.CallsOf("chat.postMessage"))
 	ref, err := c.Send(ctx, "k", notify.Ref{Channel: "C0REPORTS", TS: "1.000001"}, r)
-	if err != nil || ref.TS == "1.000001" || len(f.callsOf("chat.postMessage")) != posts+1 {
-		t.Errorf("message_not_found: ref %+v, err %v, %d new posts", ref, err, len(f.callsOf("chat.postMessage"))-posts)
+	if err != nil || ref.TS == "1.000001" || len(f.CallsOf("chat.postMessage")) != posts+1 {
+		t.Errorf("message_not_found: ref %+v, err %v, %d new posts", ref, err, len(f.CallsOf("chat.postMessage"))-posts)
 	}
 
 	// A failed update is not retried as a post.
-	f.fail("chat.update", fault{Status: 500})
-	posts = len(f.callsOf("chat.postMessage"))
-	if _, err := c.Send(ctx, "k", notify.Ref{Channel: "C0REPORTS", TS: "1.000001"}, r); err == nil || len(f.callsOf("chat.postMessage")) != posts {
-		t.Errorf("update 500: err %v, posted anyway: %v", err, len(f.callsOf("chat.postMessage")) != posts)
+	f.Fail("chat.update", slackfake.Fault{Status: 500})
+	posts = len(f.CallsOf("chat.postMessage"))
+	if _, err := c.Send(ctx, "k", notify.Ref{Channel: "C0REPORTS", TS: "1.000001"}, r); err == nil || len(f.CallsOf("chat.postMessage")) != posts {
+		t.Errorf("update 500: err %v, posted anyway: %v", err, len(f.CallsOf("chat.postMessage")) != posts)
 	}
-	f.checkNoLeak(t, logs.String())
+	checkNoLeak(t, f, logs.String())
 }
 
 // A slack-go error that did hold a token is redacted all the same.

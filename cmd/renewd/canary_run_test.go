@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/renewd/renewd/internal/ovhfake"
+)
+
+// Slack canaries: the tokens go to Slack and nowhere else.
+var slackCanaries = [2]string{"xoxb-canary-bot-4e1d", "xapp-canary-app-c07b"}
+
+// TestRunLeaksNoSecret runs the real `renewd run` with canary OVH
+// credentials and canary Slack tokens (against a Slack that answers 500 to
+// everything) through a cycle with faults on the money routes and a GET, a
+// SIGHUP that loads a wrong secret, a cycle that fails on it, and SIGTERM;
+// then greps every byte renewd wrote for the canaries.
+func TestRunLeaksNoSecret(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildDaemonBinary(t)
+	dir := t.TempDir()
+	sockDir, err := os.MkdirTemp("", "rd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	socket := filepath.Join(sockDir, "c.sock")
+
+	fake := ovhfake.New(ovhfake.SampleScenario(time.Now()), ovhfake.Options{
+		AppKey: cliCreds[0], AppSecret: cliCreds[1], ConsumerKey: cliCreds[2]})
+	fake.Inject(ovhfake.Fault{Route: "POST /service/{id}/renew", DropAfterWork: true, Times: 1})
+	fake.Inject(ovhfake.Fault{Route: "POST /me/order/{id}/pay", StatusAfterWork: 500, Times: 1})
+	fake.Inject(ovhfake.Fault{Route: "GET /service/{id}/renew", Status: 500, Times: 1})
+	ovhSrv := httptest.NewServer(fake)
+	t.Cleanup(ovhSrv.Close)
+
+	var slackCalls, slackSawToken atomic.Int64
+	slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		slackCalls.Add(1)
+		if strings.Contains(r.Header.Get("Authorization")+string(body), "canary") {
+			slackSawToken.Add(1)
+		}
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(slackSrv.Close)
+
+	files := map[string]string{
+		"ovh-application-key": cliCreds[0], "ovh-application-secret": cliCreds[1], "ovh-consumer-key": cliCreds[2],
+		"slack-bot": slackCanaries[0], "slack-app": slackCanaries[1],
+	}
+	for name, v := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	cfg := fmt.Sprintf(`control_socket: %[1]s
+slack:
+  bot_token_file: %[2]s/slack-bot
+  app_token_file: %[2]s/slack-app
+  channel: C0123456789
+  approvers: [U0123456789]
+  api_url: %[3]s/
+`, socket, dir, slackSrv.URL) + fmt.Sprintf(demoConfig, dir, ovhSrv.URL+"/1.0")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr lockedBuffer
+	cmd := exec.Command(bin, "run", "--config", cfgPath)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	cycles := func() int { return strings.Count(stderr.String(), "msg=\"cycle done") }
+	waitFor(t, "the first cycle", func() bool { return cycles() >= 1 }, stderr.String)
+	waitFor(t, "a call to Slack", func() bool { return slackCalls.Load() > 0 }, stderr.String)
+
+	// A wrong secret, loaded by SIGHUP: the next cycle fails on it.
+	wrong := "AS-canary-wrong-0b7e"
+	if err := os.WriteFile(filepath.Join(dir, "ovh-application-secret"), []byte(wrong+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reload", func() bool { return strings.Contains(stderr.String(), "config reloaded") }, stderr.String)
+	var out, errb lockedBuffer
+	if code := exitCode(run(t.Context(), []string{"run-now", "--config", cfgPath}, func(string) string { return "" }, &out, &errb), &errb); code != 0 {
+		t.Fatalf("run-now: exit %d: %s", code, errb.String())
+	}
+	waitFor(t, "the failing cycle", func() bool { return strings.Contains(stderr.String(), "cycle done with errors") }, stderr.String)
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Fatalf("renewd run after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("renewd run did not stop within 30 s of SIGTERM\n%s", stderr.String())
+	}
+
+	all := stdout.String() + stderr.String() + out.String() + errb.String()
+	for _, s := range []string{cliCreds[1], cliCreds[2], wrong, slackCanaries[0], slackCanaries[1]} {
+		if strings.Contains(all, s) {
+			t.Errorf("secret %q leaked into renewd's output:\n%s", s, all)
+		}
+	}
+	if slackSawToken.Load() == 0 {
+		t.Error("Slack never received the bot token: the Slack path was not exercised")
+	}
+	if len(fake.Payments()) == 0 {
+		t.Errorf("nothing paid: the money path was not exercised\n%s", stderr.String())
+	}
+}
