@@ -92,7 +92,7 @@ func New(version string) *Metrics {
 		}, []string{"result"}),
 		spent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: NameSpent,
-			Help: "Money paid to OVH for renewals, in units of the currency (tax included as OVH charged it).",
+			Help: "Money paid to OVH for renewals, without tax, in units of the currency.",
 		}, []string{"currency"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: NameOVHRequests,

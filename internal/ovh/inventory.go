@@ -320,7 +320,7 @@ func (c *Client) plainServices(ctx context.Context, ids []int64) ([]renewd.Servi
 	err := forEach(ctx, c.concurrency, len(ids), func(ctx context.Context, i int) error {
 		s, err := c.readService(ctx, ids[i])
 		if IsNotFound(err) {
-			c.log.Warn("ovh service vanished during inventory", "account", c.account, "service", ids[i])
+			c.log.Warn("ovh service vanished during inventory", "account", c.account, "service_id", ids[i])
 			return nil
 		}
 		if err != nil {

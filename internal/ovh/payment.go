@@ -59,7 +59,8 @@ func (c *Client) Pay(ctx context.Context, orderID int64, form renewd.PaymentForm
 	if err != nil {
 		return fmt.Errorf("pay order %d with %s: %w", orderID, form, movingError(oc, a, err))
 	}
-	c.log.Info("ovh order paid", "account", c.account, "order", orderID, "with", form.String())
+	// The renewal cycle logs the same event with the service's name.
+	c.log.Debug("ovh order paid", "account", c.account, "order_id", orderID, "with", form.String())
 	return nil
 }
 

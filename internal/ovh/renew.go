@@ -45,7 +45,7 @@ func (c *Client) RenewStrategies(ctx context.Context, serviceID int64) ([]Strate
 		period, err := renewd.ParsePeriod(d.RenewPeriod)
 		if err != nil {
 			c.log.Warn("ovh renewal period not understood; skipped", "account", c.account,
-				"service", serviceID, "period", d.RenewPeriod)
+				"service_id", serviceID, "period", d.RenewPeriod)
 			continue
 		}
 		for _, s := range d.Strategies {
@@ -156,8 +156,9 @@ func (c *Client) CreateRenewOrder(ctx context.Context, serviceID int64, period r
 		return Order{}, fmt.Errorf("create renewal order for service %d for %s: %w: decode POST /service/%d/renew: %w",
 			serviceID, period, ErrUnknownOutcome, serviceID, err)
 	}
-	c.log.Info("ovh renewal order created", "account", c.account, "service", serviceID,
-		"period", period.String(), "order", o.ID, "price", o.WithoutTax.String())
+	// The renewal cycle logs the same event with the service's name.
+	c.log.Debug("ovh renewal order created", "account", c.account, "service_id", serviceID,
+		"period", period.String(), "order_id", o.ID, "price", o.WithoutTax.String())
 	return o, nil
 }
 
