@@ -20,6 +20,7 @@ type cycle struct {
 	now      time.Time
 	log      *slog.Logger
 	services map[int64]renewd.Service // this cycle's inventory, by id
+	claimed  map[int64]renewd.Term    // order id -> the term that holds it; nil until first needed
 }
 
 // Cycle runs one cycle over every account with the given settings and

@@ -72,7 +72,7 @@ func (c *cycle) reconcileOrdering(ctx context.Context, log *slog.Logger, rec sta
 		reason := fmt.Sprintf("reconciled: OVH holds order %d for this renewal (status %s); adopted", order.ID, status)
 		log.Info("adopting the order an unknown outcome created", "order_id", order.ID, "order_status", status)
 		next, err := c.e.ledger.Transition(rec.Term, stOrdered, reason, func(r *state.Record) error {
-			setOrder(r, order)
+			c.setOrder(r, order)
 			return nil
 		})
 		if err != nil {
@@ -239,20 +239,40 @@ func (c *cycle) expireApprovals() {
 // claimedElsewhere returns a test for orders the ledger already records for
 // another term. Such an order is never adopted for this one: two services
 // may share a name (a domain and the hosting sold with it), and an order
-// matched by name alone could be the other's. When the ledger cannot be
-// read, every order counts as claimed, so nothing is adopted by mistake
-// (the term then waits or fails, and is reported).
+// matched by name alone could be the other's. The ledger is read once per
+// cycle; orders recorded during the cycle are added as they are recorded.
+// When the ledger cannot be read, every order counts as claimed, so nothing
+// is adopted by mistake (the term then waits or fails, and is reported).
 func (c *cycle) claimedElsewhere(term renewd.Term) func(orderID int64) bool {
-	recs, err := c.e.ledger.List(state.Filter{})
-	if err != nil {
-		c.log.Error("cannot read the ledger's orders; adopting none", "err", err)
-		return func(int64) bool { return true }
-	}
-	claimed := map[int64]bool{}
-	for _, r := range recs {
-		if r.OrderID != 0 && r.Term != term {
-			claimed[r.OrderID] = true
+	if c.claimed == nil {
+		recs, err := c.e.ledger.List(state.Filter{})
+		if err != nil {
+			c.log.Error("cannot read the ledger's orders; adopting none", "err", err)
+			return func(int64) bool { return true }
+		}
+		c.claimed = map[int64]renewd.Term{}
+		for _, r := range recs {
+			if r.OrderID != 0 {
+				c.claimed[r.OrderID] = r.Term
+			}
 		}
 	}
-	return func(id int64) bool { return claimed[id] }
+	return func(id int64) bool {
+		t, ok := c.claimed[id]
+		return ok && t != term
+	}
+}
+
+// setOrder records an order on a term's record, and notes it as that
+// term's for the rest of the cycle.
+func (c *cycle) setOrder(r *state.Record, o ovh.Order) {
+	r.OrderID = o.ID
+	r.OrderUcents, r.OrderWithTaxUcents = o.WithoutTax.Ucents, o.WithTax.Ucents
+	if o.WithoutTax.Currency != "" {
+		r.Currency = o.WithoutTax.Currency
+	}
+	r.OrderExpires = o.Expires
+	if c.claimed != nil {
+		c.claimed[o.ID] = r.Term
+	}
 }

@@ -197,7 +197,7 @@ func (c *cycle) order(ctx context.Context, log *slog.Logger, svc renewd.Service,
 		return out
 	}
 	rec, err = c.e.ledger.Transition(term, stOrdered, fmt.Sprintf("order %d created at %s", order.ID, order.WithoutTax), func(r *state.Record) error {
-		setOrder(r, order)
+		c.setOrder(r, order)
 		return nil
 	})
 	if err != nil {
@@ -244,7 +244,7 @@ func (c *cycle) pay(ctx context.Context, log *slog.Logger, svc renewd.Service, r
 	}
 	form := rule.Payment
 	rec, err := c.e.ledger.Transition(rec.Term, stPaying, fmt.Sprintf("paying order %d (%s) with %s", order.ID, price, form), func(r *state.Record) error {
-		setOrder(r, order)
+		c.setOrder(r, order)
 		r.Payment = form
 		r.PayIntentAt = c.now
 		return nil
@@ -306,7 +306,7 @@ func (c *cycle) adopt(term renewd.Term, svc renewd.Service, rule policy.Rule, or
 		return state.Record{}, err
 	}
 	return c.e.ledger.Transition(term, stOrdered, reason, func(r *state.Record) error {
-		setOrder(r, order)
+		c.setOrder(r, order)
 		return nil
 	})
 }
@@ -316,15 +316,6 @@ func fillTerm(r *state.Record, svc renewd.Service, rule policy.Rule) {
 	r.Period = rule.Period.String()
 	r.CapUcents = rule.MaxPrice
 	r.Payment = rule.Payment
-}
-
-func setOrder(r *state.Record, o ovh.Order) {
-	r.OrderID = o.ID
-	r.OrderUcents, r.OrderWithTaxUcents = o.WithoutTax.Ucents, o.WithTax.Ucents
-	if o.WithoutTax.Currency != "" {
-		r.Currency = o.WithoutTax.Currency
-	}
-	r.OrderExpires = o.Expires
 }
 
 func offered(ss []ovh.Strategy) string {
