@@ -114,4 +114,3 @@ func (c *cycle) adopt(term renewd.Term, svc renewd.Service, rule policy.Rule, or
 		return nil
 	})
 }
-
