@@ -57,6 +57,12 @@ func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sen
 	eng := renewal.New(renewal.Options{Ledger: ledger, Logger: log})
 	sum := eng.Cycle(ctx, settings(cfg, cs))
 	deliverReports(ctx, ledger, log, sender)
+	// `once` under cron or a timer prunes as the daemon does after a cycle.
+	if n, err := ledger.Prune(time.Now().Add(-cfg.HistoryRetention)); err != nil {
+		log.Warn("ledger retention not applied", "err", err)
+	} else if n > 0 {
+		log.Info("pruned ledger records past the retention", "records", n)
+	}
 
 	if asJSON {
 		err = writeOutcomesJSON(e.stdout, sum)
