@@ -21,25 +21,25 @@ var errNotBuilt = errors.New("renewd run not built")
 // idleRSS builds cmd/renewd, starts `renewd run` against a fake of n
 // services, waits for its first cycle, and reads its VmRSS in KB. It
 // returns errNotBuilt when the binary does not build or refuses `run`.
-func idleRSS(ctx context.Context, n int) (int64, error) {
+func idleRSS(ctx context.Context, n int) (rssStatus, error) {
 	dir, err := os.MkdirTemp(tempBase(), "renewd-bench-run-")
 	if err != nil {
-		return 0, err
+		return rssStatus{}, err
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "renewd")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/renewd").CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("%w (go build: %v: %s)", errNotBuilt, err, firstLine(out))
+		return rssStatus{}, fmt.Errorf("%w (go build: %v: %s)", errNotBuilt, err, firstLine(out))
 	}
 	if out, err := exec.CommandContext(ctx, bin, "run", "--help").CombinedOutput(); err != nil || bytes.Contains(bytes.ToLower(out), []byte("unknown")) {
-		return 0, fmt.Errorf("%w (renewd run --help: %v: %s)", errNotBuilt, err, firstLine(out))
+		return rssStatus{}, fmt.Errorf("%w (renewd run --help: %v: %s)", errNotBuilt, err, firstLine(out))
 	}
 
 	fake, srv := fakeServer(n, 0)
 	defer srv.Close()
 	cfg := filepath.Join(dir, "renewd.yaml")
 	if err := os.WriteFile(cfg, []byte(runConfig(srv.URL+"/1.0", dir)), 0o600); err != nil {
-		return 0, err
+		return rssStatus{}, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -48,11 +48,11 @@ func idleRSS(ctx context.Context, n int) (int64, error) {
 		"OVH_APPLICATION_KEY="+fakeAppKey, "OVH_APPLICATION_SECRET="+fakeAppSecret, "OVH_CONSUMER_KEY="+fakeConsumerKey)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return 0, err
+		return rssStatus{}, err
 	}
 	cmd.Stdout = nil
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return rssStatus{}, err
 	}
 	defer func() {
 		_ = cmd.Process.Signal(os.Interrupt)
@@ -66,8 +66,10 @@ func idleRSS(ctx context.Context, n int) (int64, error) {
 		}
 	}()
 
-	// The first cycle is over when a log line mentions a finished cycle
-	// after the fake served the inventory.
+	// The first cycle is over when the daemon logs its end: internal/daemon
+	// (run.go, Daemon.cycle) logs msg="cycle done" (or "cycle done with
+	// errors") once the engine's cycle returns, before it prunes and goes
+	// idle until the next schedule. The fake must have served the inventory.
 	var mu sync.Mutex
 	var lines []string
 	cycled := make(chan struct{})
@@ -82,8 +84,7 @@ func idleRSS(ctx context.Context, n int) (int64, error) {
 			lines = append(lines, line)
 			mu.Unlock()
 			l := strings.ToLower(line)
-			if fake.TotalRequests() > 1 && strings.Contains(l, "cycle") &&
-				(strings.Contains(l, "done") || strings.Contains(l, "finished") || strings.Contains(l, "complete") || strings.Contains(l, "summary") || strings.Contains(l, "next")) {
+			if fake.TotalRequests() > 1 && strings.Contains(l, "cycle done") {
 				once.Do(func() { close(cycled) })
 			}
 		}
@@ -93,16 +94,16 @@ func idleRSS(ctx context.Context, n int) (int64, error) {
 	case <-exited:
 		mu.Lock()
 		defer mu.Unlock()
-		return 0, fmt.Errorf("renewd run exited before its first cycle ended; last lines: %q", tail(lines, 5))
+		return rssStatus{}, fmt.Errorf("renewd run exited before its first cycle ended; last lines: %q", tail(lines, 5))
 	case <-time.After(2 * time.Minute):
 		mu.Lock()
 		defer mu.Unlock()
-		return 0, fmt.Errorf("renewd run did not log the end of its first cycle within 2m (fake served %d requests); last lines: %q", fake.TotalRequests(), tail(lines, 5))
+		return rssStatus{}, fmt.Errorf("renewd run did not log the end of its first cycle within 2m (fake served %d requests); last lines: %q", fake.TotalRequests(), tail(lines, 5))
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return rssStatus{}, ctx.Err()
 	}
 	time.Sleep(time.Second) // let the cycle's garbage be collected as it would in a day of idling
-	return vmRSS(cmd.Process.Pid)
+	return readRSS(cmd.Process.Pid)
 }
 
 // runConfig is a minimal daemon config against the fake: one account, a
@@ -135,18 +136,32 @@ policies:
 `, filepath.Join(dir, "renewd.db"), filepath.Join(dir, "control.sock"), endpoint)
 }
 
-// vmRSS reads VmRSS (KB) from /proc/PID/status.
-func vmRSS(pid int) (int64, error) {
+// rssStatus is a process's resident memory in KB, from /proc/PID/status:
+// VmRSS and its anonymous (Go heap, stacks) and file-backed (the binary,
+// the ledger's mmap) parts.
+type rssStatus struct{ RSS, Anon, File int64 }
+
+// readRSS reads the process's rssStatus.
+func readRSS(pid int) (rssStatus, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return rssStatus{}, err
 	}
+	var st rssStatus
+	fields := map[string]*int64{"VmRSS:": &st.RSS, "RssAnon:": &st.Anon, "RssFile:": &st.File}
 	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		for name, dst := range fields {
+			if rest, ok := strings.CutPrefix(line, name); ok {
+				if *dst, err = strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err != nil {
+					return rssStatus{}, fmt.Errorf("/proc/%d/status %s %q: %w", pid, name, rest, err)
+				}
+			}
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	if st.RSS == 0 {
+		return rssStatus{}, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	}
+	return st, nil
 }
 
 func firstLine(b []byte) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,15 +15,16 @@ import (
 
 // ledgerResult is the ledger's size after a simulated history.
 type ledgerResult struct {
-	Retention    time.Duration
-	Days         int
-	Terms        int // terms renewed over the simulation
-	LiveTerms    int // terms left in the ledger at the end
-	Transitions  int
-	Pruned       int
-	FileBytes    int64 // the file as it stands (bbolt never shrinks it)
-	InUseBytes   int64 // pages holding data: high water mark minus free pages
-	CompactBytes int64 // the file after bbolt.Compact into a new file
+	Retention      time.Duration
+	MonthlyPercent int
+	Days           int
+	Terms          int // terms renewed over the simulation
+	LiveTerms      int // terms left in the ledger at the end
+	Transitions    int
+	Pruned         int
+	FileBytes      int64 // the file as it stands (bbolt never shrinks it)
+	InUseBytes     int64 // pages holding data: high water mark minus free pages
+	CompactBytes   int64 // the file after bbolt.Compact into a new file
 	// BucketBytes is the bytes of each bucket's keys, values and page
 	// headers (bbolt's LeafInuse + BranchInuse), without the pages' free space.
 	BucketBytes map[string]int64
@@ -32,13 +34,16 @@ type ledgerResult struct {
 }
 
 // simulateLedger drives a real state.Ledger through days of daily cycles
-// over services services, 70% renewed monthly and 30% yearly, on an
+// over services services, monthlyPercent% renewed monthly and the rest
+// yearly, on an
 // injected clock advancing one day per cycle. Each renewal is the path a
 // cycle writes: ordering, ordered, paying, paid on the day the window opens
 // (7 days before expiry), delivered at the next day's cycle; each
-// transition appends one history event. Every pruneEvery days it prunes
-// what is older than retention.
-func simulateLedger(services, days int, retention time.Duration, pruneEvery int) (ledgerResult, error) {
+// transition appends one history event. Every pruneEvery days, after the
+// cycle as the daemon does, it prunes what is older than retention, which
+// also folds the history of terms delivered over 30 days ago
+// (state.DefaultFoldAfter).
+func simulateLedger(services, monthlyPercent, days int, retention time.Duration, pruneEvery int) (ledgerResult, error) {
 	dir, err := os.MkdirTemp(tempBase(), "renewd-bench-ledger-")
 	if err != nil {
 		return ledgerResult{}, err
@@ -60,7 +65,7 @@ func simulateLedger(services, days int, retention time.Duration, pruneEvery int)
 	}
 	svcs := make([]svc, services)
 	for i := range svcs {
-		s := svc{id: int64(i + 1), monthly: i%10 < 7}
+		s := svc{id: int64(i + 1), monthly: i%100 < monthlyPercent}
 		span := 365
 		if s.monthly {
 			span = 30
@@ -68,7 +73,7 @@ func simulateLedger(services, days int, retention time.Duration, pruneEvery int)
 		s.exp = start.Truncate(24*time.Hour).AddDate(0, 0, 8+(i*37)%span)
 		svcs[i] = s
 	}
-	res := ledgerResult{Retention: retention, Days: days}
+	res := ledgerResult{Retention: retention, Days: days, MonthlyPercent: monthlyPercent}
 	wall := time.Now()
 	var delivering []renewd.Term
 	for day := range days {
@@ -98,9 +103,7 @@ func simulateLedger(services, days int, retention time.Duration, pruneEvery int)
 				s.exp = s.exp.AddDate(1, 0, 0)
 			}
 		}
-		// Before the cutoff passes the first record nothing can be pruned:
-		// the calls are skipped, which changes no byte of the file.
-		if cutoff := now.Add(-retention); pruneEvery > 0 && day%pruneEvery == 0 && cutoff.After(start) {
+		if cutoff := now.Add(-retention); pruneEvery > 0 && day%pruneEvery == 0 {
 			t := time.Now()
 			n, err := ledger.Prune(cutoff)
 			if err != nil {
@@ -198,5 +201,44 @@ func measureFile(path string, res *ledgerResult) error {
 	if fi, err := os.Stat(compact); err == nil {
 		res.CompactBytes = fi.Size()
 	}
+	return nil
+}
+
+// ledgerMixes are the simulated mixes: the hard case of many monthly
+// renewals, and the all-yearly mix most hosting accounts hold.
+var ledgerMixes = []struct {
+	name           string
+	monthlyPercent int
+}{
+	{"70% monthly / 30% yearly (hard case)", 70},
+	{"100% yearly (typical hosting account)", 0},
+}
+
+// ledgerTable runs the ledger simulations, each mix with a retention of one
+// and of three years, and prints their table.
+func ledgerTable(w io.Writer, o options) error {
+	days := 365 * o.ledgerYears
+	fmt.Fprintf(w, "Ledger after %d daily cycles over %d services, Prune every %d day(s), target <= 5 MB:\n", days, o.ledgerServices, o.pruneEvery)
+	fmt.Fprintf(w, "  %-38s %-9s %7s %7s %11s %7s %8s %9s %12s %7s\n", "mix", "retention", "terms", "live", "transitions", "pruned", "file MB", "in-use MB", "compacted MB", "wall")
+	for _, mix := range ledgerMixes {
+		for _, years := range []int{1, 3} {
+			fmt.Fprintf(os.Stderr, "ledger, %s, retention %dy...\n", mix.name, years)
+			r, err := simulateLedger(o.ledgerServices, mix.monthlyPercent, days, time.Duration(years)*365*24*time.Hour, o.pruneEvery)
+			if err != nil {
+				return fmt.Errorf("ledger simulation, %s, retention %dy: %w", mix.name, years, err)
+			}
+			verdict := "met"
+			if r.FileBytes > 5<<20 {
+				verdict = "MISSED"
+			}
+			fmt.Fprintf(w, "  %-38s %-9s %7d %7d %11d %7d %8.2f %9.2f %12.2f %7s  %s\n", mix.name, fmt.Sprintf("%dy", years),
+				r.Terms, r.LiveTerms, r.Transitions, r.Pruned, mb(r.FileBytes), mb(r.InUseBytes), mb(r.CompactBytes), r.Wall.Round(time.Second), verdict)
+			data := r.BucketBytes["terms"] + r.BucketBytes["history"] + r.BucketBytes["spent"]
+			fmt.Fprintf(w, "  %-38s data by bucket: terms %.2f MB, history %.2f MB, spent %.2f MB (%.0f bytes a live term); %d Prune calls, %s each\n", "",
+				mb(r.BucketBytes["terms"]), mb(r.BucketBytes["history"]), mb(r.BucketBytes["spent"]),
+				float64(data)/float64(max(r.LiveTerms, 1)), r.Prunes, meanDuration(r.PruneTime, r.Prunes))
+		}
+	}
+	fmt.Fprintln(w)
 	return nil
 }

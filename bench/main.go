@@ -84,37 +84,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if !o.skip["idle"] {
 		fmt.Fprintf(os.Stderr, "idle RSS of renewd run...\n")
-		kb, err := idleRSS(ctx, o.rssN)
+		st, err := idleRSS(ctx, o.rssN)
 		switch {
 		case err != nil && strings.Contains(err.Error(), errNotBuilt.Error()):
 			fmt.Fprintf(stdout, "Idle RSS of `renewd run`: not measured: renewd run not built\n  (%v)\n\n", err)
 		case err != nil:
 			fmt.Fprintf(stdout, "Idle RSS of `renewd run`: not measured: %v\n\n", err)
 		default:
-			fmt.Fprintf(stdout, "Idle RSS of `renewd run` after its first cycle over N=%d: %.1f MB (VmRSS)  [measured]\n\n", o.rssN, float64(kb)/1024)
+			fmt.Fprintf(stdout, "Idle RSS of `renewd run` 1s after its first cycle over N=%d: %.1f MB (VmRSS: %.1f MB anonymous, %.1f MB file-backed)  [measured]\n\n",
+				o.rssN, float64(st.RSS)/1024, float64(st.Anon)/1024, float64(st.File)/1024)
 		}
 	}
 	if !o.skip["ledger"] {
-		days := 365 * o.ledgerYears
-		fmt.Fprintf(stdout, "Ledger after %d daily cycles over %d services (70%% monthly, 30%% yearly), Prune every %d day(s):\n", days, o.ledgerServices, o.pruneEvery)
-		fmt.Fprintf(stdout, "  %-10s %8s %12s %8s %10s %10s %12s %9s\n", "retention", "terms", "transitions", "pruned", "file MB", "in-use MB", "compacted MB", "wall")
-		for _, years := range []int{1, 3} {
-			fmt.Fprintf(os.Stderr, "ledger, retention %dy...\n", years)
-			r, err := simulateLedger(o.ledgerServices, days, time.Duration(years)*365*24*time.Hour, o.pruneEvery)
-			if err != nil {
-				return fmt.Errorf("ledger simulation, retention %dy: %w", years, err)
-			}
-			verdict := "<= 5 MB"
-			if r.FileBytes > 5<<20 {
-				verdict = "> 5 MB"
-			}
-			fmt.Fprintf(stdout, "  %-10s %8d %12d %8d %10.2f %10.2f %12.2f %9s  file %s\n", fmt.Sprintf("%dy", years),
-				r.Terms, r.Transitions, r.Pruned, mb(r.FileBytes), mb(r.InUseBytes), mb(r.CompactBytes), r.Wall.Round(time.Second), verdict)
-			fmt.Fprintf(stdout, "  %-10s %d live terms; data by bucket: terms %.2f MB, history %.2f MB, spent %.2f MB (%.0f bytes a live term); %d Prune calls, %s each\n", "",
-				r.LiveTerms, mb(r.BucketBytes["terms"]), mb(r.BucketBytes["history"]), mb(r.BucketBytes["spent"]),
-				float64(r.BucketBytes["terms"]+r.BucketBytes["history"]+r.BucketBytes["spent"])/float64(max(r.LiveTerms, 1)), r.Prunes, meanDuration(r.PruneTime, r.Prunes))
+		if err := ledgerTable(stdout, o); err != nil {
+			return err
 		}
-		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintf(stdout, "total bench time %s\n", time.Since(began).Round(time.Second))
 	return nil
@@ -131,7 +115,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.rssN, "rss-n", 10000, "services for the cycle and idle RSS measurements")
 	fs.IntVar(&o.ledgerServices, "ledger-services", 1000, "services in the ledger simulation")
 	fs.IntVar(&o.ledgerYears, "ledger-years", 3, "years of daily cycles in the ledger simulation")
-	fs.IntVar(&o.pruneEvery, "prune-every", 7, "days between two Prune calls in the ledger simulation (0: never)")
+	fs.IntVar(&o.pruneEvery, "prune-every", 1, "days between two Prune calls in the ledger simulation (0: never); the daemon prunes after every cycle")
 	skip := fs.String("skip", "", "comma-separated parts to skip: inventory, cycle, idle, ledger")
 	fs.StringVar(&o.child, "child", "", "internal: run as the child measurement (cycle)")
 	fs.StringVar(&o.url, "url", "", "internal: the fake's base URL, for -child")

@@ -13,7 +13,9 @@
 // Slack reports it causes in a transactional outbox (outbox.go). Approvals
 // are opaque random ids decided once (Ledger.Decide). Spending is summed
 // from the ledger itself (Ledger.SpentSince), retention bounds its growth
-// (Ledger.Prune), and Ledger.Backup writes a consistent hot copy.
+// (Ledger.Prune, which also folds a settled term's history into one summary
+// event after Options.FoldAfter), and Ledger.Backup writes a consistent hot
+// copy. Values are stored in the compact forms of codec.go (VERSION.md).
 //
 // bbolt's exclusive file lock keeps a second renewd out (ErrLocked). The
 // bucket layout is versioned (VERSION.md); Open refuses a newer one.

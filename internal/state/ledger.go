@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,12 +16,15 @@ import (
 
 // SchemaVersion is the layout of buckets and values this package reads and
 // writes (VERSION.md). Open refuses a file with a newer version.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // DefaultLockTimeout is how long Open waits for another process's lock.
 const DefaultLockTimeout = 200 * time.Millisecond
 
-// Bucket names of schema 1.
+// DefaultFoldAfter is the detail window of Options.FoldAfter.
+const DefaultFoldAfter = 30 * 24 * time.Hour
+
+// Bucket names (schema 1 and 2).
 var (
 	bucketMeta      = []byte("meta")
 	bucketTerms     = []byte("terms")
@@ -74,6 +78,10 @@ type Options struct {
 	ReadOnly bool
 	// Logger receives the ledger's few log lines; nil discards them.
 	Logger *slog.Logger
+	// FoldAfter is the detail window: Prune folds the history of a term
+	// delivered longer ago than this into one summary event (Event.Folded).
+	// 0 means DefaultFoldAfter; a negative value never folds.
+	FoldAfter time.Duration
 }
 
 // Ledger is renewd's bbolt ledger. It is safe for concurrent use by many
@@ -82,10 +90,15 @@ type Options struct {
 // No network call happens inside a transaction: the package makes none, and
 // mutate callbacks must make none either.
 type Ledger struct {
-	db     *bolt.DB
-	path   string
-	now    func() time.Time
-	logger *slog.Logger
+	db        *bolt.DB
+	path      string
+	now       func() time.Time
+	logger    *slog.Logger
+	foldAfter time.Duration
+
+	// eventsDecoded counts history events decoded, for tests of what a
+	// call reads.
+	eventsDecoded atomic.Int64
 }
 
 // Open opens the ledger at path, creating the file (mode 0600) and its
@@ -120,12 +133,22 @@ func Open(path string, opts Options) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
-	l := &Ledger{db: db, path: path, now: now, logger: logger}
+	foldAfter := opts.FoldAfter
+	if foldAfter == 0 {
+		foldAfter = DefaultFoldAfter
+	}
+	l := &Ledger{db: db, path: path, now: now, logger: logger, foldAfter: foldAfter}
 
 	if opts.ReadOnly {
-		err = db.View(func(tx *bolt.Tx) error { return checkSchema(tx, path) })
+		err = db.View(func(tx *bolt.Tx) error {
+			v, err := checkSchema(tx, path)
+			if err == nil && v < SchemaVersion {
+				err = fmt.Errorf("open ledger %s read-only: schema version %d needs migrating to %d; run any renewd command that writes the ledger (renewd run or once) first", path, v, SchemaVersion)
+			}
+			return err
+		})
 	} else {
-		err = db.Update(func(tx *bolt.Tx) error { return initSchema(tx, path) })
+		err = db.Update(func(tx *bolt.Tx) error { return l.initSchema(tx, path) })
 	}
 	if err != nil {
 		_ = db.Close()
@@ -145,11 +168,17 @@ func Open(path string, opts Options) (*Ledger, error) {
 }
 
 // initSchema creates the buckets of a new file, or checks the version of an
-// existing one before touching anything.
-func initSchema(tx *bolt.Tx, path string) error {
+// existing one before touching anything and migrates an older one.
+func (l *Ledger) initSchema(tx *bolt.Tx, path string) error {
 	if meta := tx.Bucket(bucketMeta); meta != nil {
-		if err := checkSchema(tx, path); err != nil {
+		v, err := checkSchema(tx, path)
+		if err != nil {
 			return err
+		}
+		if v < SchemaVersion {
+			if err := l.migrate(tx, v); err != nil {
+				return fmt.Errorf("open ledger %s: migrate schema %d to %d: %w", path, v, SchemaVersion, err)
+			}
 		}
 	}
 	for _, name := range allBuckets {
@@ -164,24 +193,25 @@ func initSchema(tx *bolt.Tx, path string) error {
 	return nil
 }
 
-// checkSchema accepts only a file whose meta bucket says SchemaVersion.
-func checkSchema(tx *bolt.Tx, path string) error {
+// checkSchema returns the file's schema version, and refuses a file that is
+// not a ledger or whose version is newer than SchemaVersion.
+func checkSchema(tx *bolt.Tx, path string) (int, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
-		return fmt.Errorf("open ledger %s: not a renewd ledger (no %q bucket)", path, bucketMeta)
+		return 0, fmt.Errorf("open ledger %s: not a renewd ledger (no %q bucket)", path, bucketMeta)
 	}
 	raw := meta.Get(keySchemaVersion)
 	if raw == nil {
-		return fmt.Errorf("open ledger %s: not a renewd ledger (no schema version)", path)
+		return 0, fmt.Errorf("open ledger %s: not a renewd ledger (no schema version)", path)
 	}
 	v, err := strconv.Atoi(string(raw))
 	if err != nil || v < 1 {
-		return fmt.Errorf("open ledger %s: unreadable schema version %q", path, raw)
+		return 0, fmt.Errorf("open ledger %s: unreadable schema version %q", path, raw)
 	}
 	if v > SchemaVersion {
-		return fmt.Errorf("open ledger %s: schema version %d is newer than %d, the newest this renewd knows; run a newer renewd", path, v, SchemaVersion)
+		return 0, fmt.Errorf("open ledger %s: schema version %d is newer than %d, the newest this renewd knows; run a newer renewd", path, v, SchemaVersion)
 	}
-	return nil
+	return v, nil
 }
 
 // Close releases the file and its lock. Methods called after Close fail.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,8 +32,8 @@ func TestOpenCreatesFile0600WithSchema(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := readMeta(t, path); got != "1" {
-		t.Fatalf("schema_version = %q, want \"1\"", got)
+	if got, want := readMeta(t, path), strconv.Itoa(SchemaVersion); got != want {
+		t.Fatalf("schema_version = %q, want %q", got, want)
 	}
 }
 
@@ -69,7 +70,7 @@ func setMeta(t *testing.T, path, version string) {
 
 func TestOpenRefusesNewerOrUnreadableSchema(t *testing.T) {
 	for _, tc := range []struct{ version, want string }{
-		{"2", "schema version 2 is newer than 1"},
+		{"3", "schema version 3 is newer than 2"},
 		{"x", "unreadable schema version"},
 	} {
 		t.Run(tc.version, func(t *testing.T) {

@@ -62,7 +62,7 @@ func (l *Ledger) Enqueue(reports ...Report) error {
 }
 
 func enqueue(tx *bolt.Tx, now time.Time, reports []Report) error {
-	outbox := tx.Bucket(bucketOutbox)
+	outbox := packed(tx.Bucket(bucketOutbox))
 	for _, r := range reports {
 		seq, err := outbox.NextSequence()
 		if err != nil {

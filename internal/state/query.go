@@ -3,12 +3,9 @@ package state
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/renewd/renewd"
 	bolt "go.etcd.io/bbolt"
@@ -103,9 +100,9 @@ func scanRecords(tx *bolt.Tx, prefix string, fn func(Record) error) error {
 	c := tx.Bucket(bucketTerms).Cursor()
 	p := []byte(prefix)
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		var r Record
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode record %s: %w", k, err)
+		r, err := decodeRecord(string(k), v)
+		if err != nil {
+			return err
 		}
 		if err := fn(r); err != nil {
 			return err
@@ -122,61 +119,4 @@ func sortRecords(rs []Record) {
 			a.Term.Expiration.Compare(b.Term.Expiration),
 		)
 	})
-}
-
-// HistoryFilter selects events. Zero fields select everything.
-type HistoryFilter struct {
-	Term      string // a term key (Term.String())
-	ServiceID int64
-	Account   string
-	Since     time.Time // events at or after
-	Limit     int       // at most this many, the most recent; 0 = no limit
-}
-
-func (f HistoryFilter) match(ev Event) bool {
-	if f.Term != "" && ev.Term != f.Term {
-		return false
-	}
-	if f.Account != "" || f.ServiceID != 0 {
-		account, rest, _ := strings.Cut(ev.Term, "/")
-		id, _, _ := strings.Cut(rest, "/")
-		if f.Account != "" && account != f.Account {
-			return false
-		}
-		if f.ServiceID != 0 && id != strconv.FormatInt(f.ServiceID, 10) {
-			return false
-		}
-	}
-	return f.Since.IsZero() || !ev.At.Before(f.Since)
-}
-
-// History returns the events the filter selects, oldest first (by Seq).
-// With a Limit it returns the most recent Limit of them. It reads the
-// history from the newest event backwards, so its cost is the size of the
-// history (bounded by Prune's retention) for a narrow filter, less when a
-// Limit is reached early.
-func (l *Ledger) History(filter HistoryFilter) ([]Event, error) {
-	out := []Event{}
-	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketHistory).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var ev Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("decode event %x: %w", k, err)
-			}
-			if !filter.match(ev) {
-				continue
-			}
-			out = append(out, ev)
-			if filter.Limit > 0 && len(out) == filter.Limit {
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read history: %w", err)
-	}
-	slices.Reverse(out)
-	return out, nil
 }

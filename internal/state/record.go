@@ -95,6 +95,13 @@ func (a *Approval) Pending() bool { return a != nil && a.Decision == "" }
 
 // Event is one transition in the history: the term moved From -> To at At
 // for Reason, by Actor. From is StatusNone for a term's first transition.
+//
+// A summary event (Folded > 0) replaces the Folded events of a settled term
+// (Prune folds them once the term is delivered and older than the detail
+// window, Options.FoldAfter): From is StatusNone, To the final status, At
+// the time of the last folded event, Actor SystemActor, and Reason says
+// when the term was ordered (order id, amount), approved (by whom), paid
+// (by which payment form) and delivered.
 type Event struct {
 	Seq    uint64    `json:"seq"`
 	Term   string    `json:"term"`
@@ -103,6 +110,7 @@ type Event struct {
 	To     Status    `json:"to"`
 	Reason string    `json:"reason,omitempty"`
 	Actor  string    `json:"actor,omitempty"`
+	Folded int       `json:"folded,omitempty"` // events this summary replaces; 0 for a transition
 }
 
 // SystemActor is the Actor of transitions renewd makes by itself.

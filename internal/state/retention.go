@@ -20,28 +20,52 @@ import (
 // still followed (paid, undelivered), a record still waiting for a step
 // (due, awaiting_approval, approved), or an outbox item.
 //
-// Its cost is a scan of the terms, history, approvals and messages buckets;
-// run it once a day or so. bbolt reuses the freed pages, so the file stops
-// growing once the retention period is reached, but it never shrinks.
+// It also folds the history of every delivered record last updated more
+// than Options.FoldAfter ago into one summary event (Event.Folded), so a
+// settled term costs one event instead of five until it is pruned.
+//
+// Its cost is a scan of the records, approvals and messages (no history
+// event is decoded but those of the terms it folds: a term's events are one
+// key range, deleted without reading them). Run it once a day, after the
+// cycle. bbolt reuses the freed pages, so the file stops growing once the
+// retention period is reached, but it never shrinks.
 func (l *Ledger) Prune(before time.Time) (int, error) {
-	pruned := 0
+	pruned, folded := 0, 0
+	foldBefore := l.nowUTC().Add(-l.foldAfter)
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		terms := tx.Bucket(bucketTerms)
-		var doomed []Record
+		history := tx.Bucket(bucketHistory)
+		var doomed, settled []Record
 		if err := scanRecords(tx, "", func(r Record) error {
-			if r.terminal() && r.Updated.Before(before) {
+			switch {
+			case r.terminal() && r.Updated.Before(before):
 				doomed = append(doomed, r)
+			case l.foldAfter > 0 && r.Status == StatusDelivered && r.Updated.Before(foldBefore):
+				settled = append(settled, r)
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
 		for _, r := range doomed {
-			if err := deleteRecord(tx, r.Term.String(), r); err != nil {
+			key := r.Term.String()
+			if err := deleteRecord(tx, key, r); err != nil {
+				return err
+			}
+			if err := deleteTermHistory(history, key); err != nil {
 				return err
 			}
 		}
 		pruned = len(doomed)
+		for _, r := range settled {
+			ok, err := l.foldHistory(history, r)
+			if err != nil {
+				return err
+			}
+			if ok {
+				folded++
+			}
+		}
 		live := func(termKey []byte) bool { return terms.Get(termKey) != nil }
 
 		approvals := tx.Bucket(bucketApprovals)
@@ -49,18 +73,6 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 			return !live(v), nil
 		}); err != nil {
 			return fmt.Errorf("prune approvals: %w", err)
-		}
-
-		// Every event belongs to a term; a transition writes both in one
-		// transaction, so an event whose term is gone was pruned with it.
-		if err := deleteWhere(tx.Bucket(bucketHistory), func(k, v []byte) (bool, error) {
-			var ev Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return false, fmt.Errorf("decode event %x: %w", k, err)
-			}
-			return !live([]byte(ev.Term)), nil
-		}); err != nil {
-			return fmt.Errorf("prune history: %w", err)
 		}
 
 		if err := deleteWhere(tx.Bucket(bucketMessages), func(k, v []byte) (bool, error) {
@@ -87,8 +99,8 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("prune ledger before %s: %w", before.Format(time.RFC3339), err)
 	}
-	if pruned > 0 {
-		l.logger.Info("pruned ledger", "records", pruned, "before", before)
+	if pruned > 0 || folded > 0 {
+		l.logger.Info("pruned ledger", "records", pruned, "before", before, "folded", folded)
 	}
 	return pruned, nil
 }

@@ -13,18 +13,12 @@ import (
 // The `spent` bucket indexes paid records by account and payment time:
 //
 //	key   = account 0x00 uint64-big-endian(PaidAt in µs since 1970) term-key
-//	value = {"currency","ucents","paidAt"}
+//	value = {"c": currency, "u": ucents, "p": paidAt} (spentEntry, codec.go)
 //
 // putRecord and deleteRecord keep it in step with `terms` in the same
 // transaction, so it is never stale. SpentSince seeks straight to `since`
 // within each account, so its cost grows with the payments it sums (and the
 // number of accounts), not with the size of the history or of the ledger.
-
-type spentEntry struct {
-	Currency string    `json:"currency,omitempty"`
-	Ucents   int64     `json:"ucents"`
-	PaidAt   time.Time `json:"paidAt"`
-}
 
 // spentKey is the record's key in the spent index; ok is false for a record
 // that spent nothing (not paid, or no payment time).

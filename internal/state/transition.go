@@ -42,8 +42,12 @@ func (l *Ledger) Transition(term renewd.Term, to Status, reason string, mutate f
 }
 
 // TransitionAs is Transition with the actor recorded in the history event
-// (for example "cli:alice" for a transition an operator asked for).
+// (for example "cli:alice" for a transition an operator asked for). An
+// empty actor means SystemActor.
 func (l *Ledger) TransitionAs(actor string, term renewd.Term, to Status, reason string, mutate func(*Record) error, reports ...Report) (Record, error) {
+	if actor == "" {
+		actor = SystemActor
+	}
 	var out Record
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		var err error
