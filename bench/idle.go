@@ -137,9 +137,10 @@ policies:
 }
 
 // rssStatus is a process's resident memory in KB, from /proc/PID/status:
-// VmRSS and its anonymous (Go heap, stacks) and file-backed (the binary,
-// the ledger's mmap) parts.
-type rssStatus struct{ RSS, Anon, File int64 }
+// VmRSS and its anonymous (Go heap, stacks), file-backed (the binary and
+// the ledger's mmap, from a disk) and shared-memory (the same pages when
+// they are mapped from tmpfs, as /tmp often is) parts.
+type rssStatus struct{ RSS, Anon, File, Shmem int64 }
 
 // readRSS reads the process's rssStatus.
 func readRSS(pid int) (rssStatus, error) {
@@ -148,7 +149,7 @@ func readRSS(pid int) (rssStatus, error) {
 		return rssStatus{}, err
 	}
 	var st rssStatus
-	fields := map[string]*int64{"VmRSS:": &st.RSS, "RssAnon:": &st.Anon, "RssFile:": &st.File}
+	fields := map[string]*int64{"VmRSS:": &st.RSS, "RssAnon:": &st.Anon, "RssFile:": &st.File, "RssShmem:": &st.Shmem}
 	for line := range strings.SplitSeq(string(data), "\n") {
 		for name, dst := range fields {
 			if rest, ok := strings.CutPrefix(line, name); ok {

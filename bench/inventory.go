@@ -135,7 +135,7 @@ func inventories(ctx context.Context, n int, o options) ([]measurement, error) {
 		concurrency int
 	}
 	runs := []run{
-		{"(b) renewd expanded, default limit 1/s burst 5", true, 0, 0, 0},
+		{"(b) renewd expanded, default limit 0.75/s burst 15", true, 0, 0, 0},
 		{"(b') renewd expanded, no rate limit", true, rate.Inf, 0, 0},
 		{fmt.Sprintf("(c) renewd plain, no rate limit, concurrency %d", o.concurrency), false, rate.Inf, 0, o.concurrency},
 	}

@@ -91,8 +91,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		case err != nil:
 			fmt.Fprintf(stdout, "Idle RSS of `renewd run`: not measured: %v\n\n", err)
 		default:
-			fmt.Fprintf(stdout, "Idle RSS of `renewd run` 1s after its first cycle over N=%d: %.1f MB (VmRSS: %.1f MB anonymous, %.1f MB file-backed)  [measured]\n\n",
-				o.rssN, float64(st.RSS)/1024, float64(st.Anon)/1024, float64(st.File)/1024)
+			fmt.Fprintf(stdout, "Idle RSS of `renewd run` 1s after its first cycle over N=%d: %.1f MB (VmRSS: %.1f MB anonymous, %.1f MB file-backed, %.1f MB shared: pages mapped from tmpfs, the binary among them)  [measured]\n\n",
+				o.rssN, float64(st.RSS)/1024, float64(st.Anon)/1024, float64(st.File)/1024, float64(st.Shmem)/1024)
 		}
 	}
 	if !o.skip["ledger"] {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -42,8 +43,19 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer ledger.Close()
 
-	m := metrics.New(versionString())
-	m.SetPolicy(cfg.Policy)
+	// Metrics are kept only where something can scrape them: without a
+	// listener they would hold a few series per service for nobody.
+	var (
+		m         *metrics.Metrics
+		dm        daemon.Metrics
+		handler   http.Handler
+		onRequest func(account, route string, code int)
+	)
+	if cfg.Listen != "" {
+		m = metrics.New(versionString())
+		m.SetPolicy(cfg.Policy)
+		dm, handler, onRequest = m, m.Handler(), m.OVHRequest
+	}
 	watchdog, err := sd.SdWatchdogEnabled(false)
 	if err != nil {
 		log.Warn("ignoring systemd's watchdog settings", "err", err)
@@ -53,15 +65,17 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Reload: func() (*config.Config, error) { return config.Load(c.config, e.getenv) },
 		Ledger: ledger,
 		Settings: func(cfg *config.Config) (renewal.Settings, error) {
-			cs, err := clients(e, cfg, log, m.OVHRequest)
+			cs, err := clients(e, cfg, log, onRequest)
 			if err != nil {
 				return renewal.Settings{}, err
 			}
-			m.SetPolicy(cfg.Policy)
+			if m != nil {
+				m.SetPolicy(cfg.Policy)
+			}
 			return settings(cfg, cs), nil
 		},
-		Metrics:        m,
-		MetricsHandler: m.Handler(),
+		Metrics:        dm,
+		MetricsHandler: handler,
 		Sender:         sender,
 		Approvals:      approvals,
 		Notify: func(state string) {

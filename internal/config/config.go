@@ -41,11 +41,16 @@ const (
 	DefaultReportWithin     = 30 * Day
 	DefaultDeliveryTimeout  = 24 * time.Hour
 	DefaultHistoryRetention = 3 * Year
-	DefaultRateLimit        = 1.0
-	DefaultBurst            = 5
-	DefaultConcurrency      = 4
-	DefaultApprovalTimeout  = 72 * time.Hour
-	DefaultSlackAPIURL      = "https://slack.com/api/"
+	// DefaultRateLimit and DefaultBurst keep every minute within OVH's fair
+	// use of 60 requests per consumer key: a token bucket lets at most
+	// burst + 60*rate requests through in any 60 s, and 15 + 45 = 60. The
+	// burst lets a short inventory (the expanded listing: one request per
+	// 500 services) go at once.
+	DefaultRateLimit       = 0.75
+	DefaultBurst           = 15
+	DefaultConcurrency     = 4
+	DefaultApprovalTimeout = 72 * time.Hour
+	DefaultSlackAPIURL     = "https://slack.com/api/"
 )
 
 // Day and Year are the fixed lengths ParseWindow gives to "d" and "y".

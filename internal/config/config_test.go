@@ -47,7 +47,7 @@ func TestLoadMinimal(t *testing.T) {
 	}
 	want := Default()
 	want.Path = "testdata/minimal.yaml"
-	want.Accounts = []Account{{Name: renewd.DefaultAccount, Endpoint: "ovh-eu", RateLimit: 1, Burst: 5, Concurrency: 4}}
+	want.Accounts = []Account{{Name: renewd.DefaultAccount, Endpoint: "ovh-eu", RateLimit: DefaultRateLimit, Burst: DefaultBurst, Concurrency: 4}}
 	if diff := cmp.Diff(&want, c); diff != "" {
 		t.Errorf("Load(minimal.yaml) mismatch (-want +got):\n%s", diff)
 	}
@@ -84,7 +84,7 @@ func TestLoadFull(t *testing.T) {
 				ConsumerKeyFile: filepath.Join(cred, "ovh-consumer-key"),
 				RateLimit:       2.5, Burst: 10, Concurrency: 8,
 			},
-			{Name: "ca_2", Endpoint: "https://ca.api.ovh.com/1.0", RateLimit: 1, Burst: 5, Concurrency: 4},
+			{Name: "ca_2", Endpoint: "https://ca.api.ovh.com/1.0", RateLimit: DefaultRateLimit, Burst: DefaultBurst, Concurrency: 4},
 		},
 		Budget: &Budget{MonthlyUcents: 1234*unit + 56*unit/100, Currency: "EUR", Over: policy.OverCapApprove},
 		Policy: policy.Policy{

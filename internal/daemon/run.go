@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -133,6 +134,10 @@ func (d *Daemon) cycle(ctx context.Context) {
 	} else if n > 0 {
 		d.log.Info("pruned settled terms past the retention", "terms", n, "retention", cur.cfg.HistoryRetention)
 	}
+	// The daemon sleeps for hours between cycles: hand the cycle's garbage
+	// (the inventory, decoded JSON) back to the system now rather than hold
+	// it until the runtime's scavenger gets to it.
+	debug.FreeOSMemory()
 	d.notify(fmt.Sprintf("STATUS=last cycle: %d paid, %d refused, %d awaiting approval, %d failed; next at %s",
 		counts[string(renewal.ActPaid)], counts[string(renewal.ActRefused)], counts[string(renewal.ActAwaiting)],
 		counts[string(renewal.ActFailed)]+len(sum.Errors), formatTime(d.sched.Next())))

@@ -84,7 +84,7 @@ func New(version string) *Metrics {
 		}, serviceLabels),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: NameServiceState,
-			Help: "Ledger status of the service's current term, one-hot: 1 for the current state, 0 for the others; state=\"none\" when the term has no record.",
+			Help: "Ledger status of the service's current term: one series per service, for its current state, at 1; state=\"none\" when the term has no record.",
 		}, []string{"account", "service_id", "state"}),
 		renewals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: NameRenewals,

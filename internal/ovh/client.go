@@ -27,8 +27,11 @@ import (
 // Defaults applied by New for the zero values of Options.
 const (
 	DefaultCallTimeout = 30 * time.Second
-	DefaultRateLimit   = rate.Limit(1) // OVH asks for fair use, about 60 requests a minute per consumer key
-	DefaultBurst       = 5
+	// DefaultRateLimit and DefaultBurst keep any minute at or under OVH's
+	// fair use of 60 requests per consumer key (burst + 60*rate = 60), while
+	// a short inventory goes out at once.
+	DefaultRateLimit   = rate.Limit(0.75)
+	DefaultBurst       = 15
 	DefaultConcurrency = 4
 )
 
