@@ -20,10 +20,13 @@ const (
 )
 
 // OVH order statuses (billing.order.OrderStatusEnum) that mean the payment
-// was taken.
+// was taken. documentsRequested is not among them: OVH asks for papers before
+// it goes on, and whether it took the money is not said. A term whose order
+// is there is left as it is (never paid again, never counted as paid) and
+// reported as pending until OVH moves it on.
 func orderPaid(status string) bool {
 	switch status {
-	case "checking", "delivering", "delivered", "documentsRequested":
+	case "checking", "delivering", "delivered":
 		return true
 	}
 	return false
