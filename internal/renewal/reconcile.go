@@ -95,6 +95,13 @@ func (c *cycle) reconcileOrdering(ctx context.Context, log *slog.Logger, rec sta
 // what it means: paid, gone (start over), or still payable (left for the
 // pay step, which checks the price first).
 func (c *cycle) reconcileOrder(ctx context.Context, log *slog.Logger, rec state.Record) state.Record {
+	rec, _ = c.orderStanding(ctx, log, rec)
+	return rec
+}
+
+// orderStanding is reconcileOrder that also says whether OVH shows the
+// order unpaid and alive, the one status in which renewd may pay it.
+func (c *cycle) orderStanding(ctx context.Context, log *slog.Logger, rec state.Record) (state.Record, bool) {
 	status, err := c.ovh.OrderStatus(ctx, rec.OrderID)
 	if ovh.IsNotFound(err) {
 		status, err = "cancelled", nil
@@ -102,7 +109,7 @@ func (c *cycle) reconcileOrder(ctx context.Context, log *slog.Logger, rec state.
 	if err != nil {
 		log.Warn("cannot read the order status yet", "order_id", rec.OrderID, "err", err)
 		c.note(rec.Term, rec.ServiceName, fmt.Sprintf("read status of order %d: %v", rec.OrderID, err))
-		return rec
+		return rec, false
 	}
 	switch {
 	case orderPaid(status):
@@ -115,37 +122,37 @@ func (c *cycle) reconcileOrder(ctx context.Context, log *slog.Logger, rec state.
 		}, c.termReport(renewd.ReportRenewed, rec, reason, ""))
 		if err != nil {
 			log.Error("cannot record the payment OVH shows", "err", err)
-			return rec
+			return rec, false
 		}
 		log.Info("payment confirmed by OVH", "order_id", rec.OrderID, "order_status", status)
 		if c.e.onPaid != nil {
 			c.e.onPaid(rec.Term.Account, rec.Currency, rec.OrderUcents)
 		}
-		return next
+		return next, false
 	case orderGone(status):
-		return c.startOver(log, rec, fmt.Sprintf("reconciled: order %d is %s at OVH; nothing was paid", rec.OrderID, status))
+		return c.startOver(log, rec, fmt.Sprintf("reconciled: order %d is %s at OVH; nothing was paid", rec.OrderID, status)), false
 	case status == "notPaid":
 		if !rec.OrderExpires.IsZero() && !c.now.Before(rec.OrderExpires) {
-			return c.startOver(log, rec, fmt.Sprintf("reconciled: order %d expired unpaid at %s", rec.OrderID, rec.OrderExpires.Format(time.RFC3339)))
+			return c.startOver(log, rec, fmt.Sprintf("reconciled: order %d expired unpaid at %s", rec.OrderID, rec.OrderExpires.Format(time.RFC3339))), false
 		}
 		if rec.Status != stPaying {
-			return rec // payable; the pay step checks the price again first
+			return rec, true // payable; the pay step checks the price again first
 		}
 		if c.now.Sub(rec.PayIntentAt) < c.s.settle() {
 			log.Info("payment not visible yet at OVH; checking again later", "order_id", rec.OrderID)
-			return rec
+			return rec, false
 		}
 		next, err := c.e.ledger.Transition(rec.Term, stOrdered,
 			fmt.Sprintf("reconciled: OVH shows order %d still unpaid after the payment call", rec.OrderID), keep)
 		if err != nil {
 			log.Error("cannot record the unpaid order", "err", err)
-			return rec
+			return rec, false
 		}
-		return next
+		return next, true
 	}
 	log.Warn("order in a status renewd does not act on; checking again later", "order_id", rec.OrderID, "order_status", status)
 	c.note(rec.Term, rec.ServiceName, fmt.Sprintf("order %d has status %q", rec.OrderID, status))
-	return rec
+	return rec, false
 }
 
 // startOver returns a term whose order is known not to exist, or never to be

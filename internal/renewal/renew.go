@@ -81,19 +81,22 @@ func (c *cycle) renew(ctx context.Context, svc renewd.Service, rule policy.Rule,
 			return out
 		}
 		if rec.OrderID != 0 && !rec.Paid() {
-			// The term holds an order: read what OVH says of it first (the
-			// cycle's start did so for ordered and failed terms).
-			if rec.Status != stOrdered && rec.Status != stFailed {
-				rec = c.reconcileOrder(ctx, log, rec)
-			}
+			// The term holds an order: pay it only when OVH shows it unpaid
+			// and alive, right now.
+			rec, payable := c.orderStanding(ctx, log, rec)
 			out.Status = string(rec.Status)
 			switch {
 			case rec.Paid():
 				out.Action, out.Reason = ActAlreadyPaid, fmt.Sprintf("OVH shows order %d paid", rec.OrderID)
 				return out
-			case rec.OrderID != 0:
+			case payable:
 				return c.payExisting(ctx, log, svc, rule, rec, out)
+			case rec.OrderID != 0:
+				out.Action = ActPending
+				out.Reason = fmt.Sprintf("order %d is in a state renewd neither pays nor counts as paid; %s", rec.OrderID, rec.LastError)
+				return out
 			}
+			return c.start(ctx, log, svc, rule, rec, true, out)
 		}
 	}
 	return c.start(ctx, log, svc, rule, rec, ok, out)
