@@ -42,7 +42,8 @@ type ledgerResult struct {
 // transition appends one history event. Every pruneEvery days, after the
 // cycle as the daemon does, it prunes what is older than retention, which
 // also folds the history of terms delivered over 30 days ago
-// (state.DefaultFoldAfter).
+// (state.DefaultFoldAfter) and shrinks their records to the settled form,
+// and drops spent index entries older than the previous calendar month.
 func simulateLedger(services, monthlyPercent, days int, retention time.Duration, pruneEvery int) (ledgerResult, error) {
 	dir, err := os.MkdirTemp(tempBase(), "renewd-bench-ledger-")
 	if err != nil {

@@ -90,6 +90,10 @@ func (l *Ledger) Decide(approvalID, decision, actor string, reports ...Report) (
 		}
 		a := rec.Approval
 		switch {
+		case a == nil && rec.Status == StatusDelivered:
+			// A settled record (compact.go) keeps no approval: the id was
+			// decided long ago, and the term is delivered.
+			return fmt.Errorf("decide approval %q for %s: the term is %s: %w", approvalID, term, rec.Status, ErrAlreadyDecided)
 		case a == nil || a.ID != approvalID:
 			return fmt.Errorf("decide approval %q for %s: newer approval %q: %w", approvalID, term, approvalIDOf(a), ErrSuperseded)
 		case rec.Status != StatusAwaitingApproval || a.Decision != "":

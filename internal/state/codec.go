@@ -51,7 +51,7 @@ type storedRecord struct {
 	NextAttempt time.Time `json:"na,omitzero"`
 	LastError   string    `json:"le,omitempty"`
 	Reason      string    `json:"r,omitempty"`
-	Created     time.Time `json:"c"`
+	Created     time.Time `json:"c,omitzero"` // absent in a settled record (compact.go)
 	Updated     time.Time `json:"u"`
 }
 

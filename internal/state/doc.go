@@ -14,7 +14,8 @@
 // are opaque random ids decided once (Ledger.Decide). Spending is summed
 // from the ledger itself (Ledger.SpentSince), retention bounds its growth
 // (Ledger.Prune, which also folds a settled term's history into one summary
-// event after Options.FoldAfter), and Ledger.Backup writes a consistent hot
+// event after Options.FoldAfter and shrinks its record to the fields later
+// code reads, compact.go), and Ledger.Backup writes a consistent hot
 // copy. Values are stored in the compact forms of codec.go (VERSION.md).
 //
 // bbolt's exclusive file lock keeps a second renewd out (ErrLocked). The

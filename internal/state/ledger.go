@@ -79,7 +79,8 @@ type Options struct {
 	// Logger receives the ledger's few log lines; nil discards them.
 	Logger *slog.Logger
 	// FoldAfter is the detail window: Prune folds the history of a term
-	// delivered longer ago than this into one summary event (Event.Folded).
+	// delivered longer ago than this into one summary event (Event.Folded)
+	// and shrinks its record to the settled form (Record).
 	// 0 means DefaultFoldAfter; a negative value never folds.
 	FoldAfter time.Duration
 }

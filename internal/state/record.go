@@ -11,6 +11,11 @@ import (
 // approved, ordered and paid, and where it stands now. It is stored as JSON
 // in the `terms` bucket under Term.String(); the JSON names are part of the
 // schema (see VERSION.md).
+//
+// A delivered record past Options.FoldAfter is kept by Prune in its settled
+// form (compact.go): its working fields (quote, cap, payment form, intents,
+// order expiry, Approval, attempts, LastError, Reason, Created) are zero,
+// and its history's summary event holds their audit.
 type Record struct {
 	Term        renewd.Term `json:"term"`
 	ServiceName string      `json:"serviceName,omitempty"`

@@ -22,16 +22,27 @@ import (
 //
 // It also folds the history of every delivered record last updated more
 // than Options.FoldAfter ago into one summary event (Event.Folded), so a
-// settled term costs one event instead of five until it is pruned.
+// settled term costs one event instead of five until it is pruned, and in
+// the same step shrinks the record to its settled form (compact.go: the
+// fields the rest of renewd reads of a delivered term; the summary event
+// keeps the audit of the dropped ones). A record whose history could not be
+// folded is kept whole. Records of other statuses are never shrunk: they can
+// still move (denied is final but rare, and keeps who denied it).
 //
-// Its cost is a scan of the records, approvals and messages (no history
-// event is decoded but those of the terms it folds: a term's events are one
-// key range, deleted without reading them). Run it once a day, after the
+// Finally it drops the spent index entries of payments made before the
+// first day of the previous calendar month (UTC): SpentSince answers only
+// for windows starting on or after that day.
+//
+// Its cost is a scan of the records, approvals and messages, and of the
+// spent index's keys up to the kept window (no history event is decoded but
+// those of the terms it folds or settles: a term's events are one key
+// range, deleted without reading them). Run it once a day, after the
 // cycle. bbolt reuses the freed pages, so the file stops growing once the
 // retention period is reached, but it never shrinks.
 func (l *Ledger) Prune(before time.Time) (int, error) {
-	pruned, folded := 0, 0
-	foldBefore := l.nowUTC().Add(-l.foldAfter)
+	pruned, folded, compacted, spentDropped := 0, 0, 0, 0
+	now := l.nowUTC()
+	foldBefore := now.Add(-l.foldAfter)
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		terms := tx.Bucket(bucketTerms)
 		history := tx.Bucket(bucketHistory)
@@ -65,7 +76,19 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 			if ok {
 				folded++
 			}
+			done, err := l.settle(tx, r, ok)
+			if err != nil {
+				return err
+			}
+			if done {
+				compacted++
+			}
 		}
+		n, err := pruneSpent(packed(tx.Bucket(bucketSpent)), spentKeepFrom(now))
+		if err != nil {
+			return fmt.Errorf("prune spent index: %w", err)
+		}
+		spentDropped = n
 		live := func(termKey []byte) bool { return terms.Get(termKey) != nil }
 
 		approvals := tx.Bucket(bucketApprovals)
@@ -99,8 +122,9 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("prune ledger before %s: %w", before.Format(time.RFC3339), err)
 	}
-	if pruned > 0 || folded > 0 {
-		l.logger.Info("pruned ledger", "records", pruned, "before", before, "folded", folded)
+	if pruned > 0 || folded > 0 || compacted > 0 || spentDropped > 0 {
+		l.logger.Info("pruned ledger", "records", pruned, "before", before, "folded", folded,
+			"settled", compacted, "spent_entries", spentDropped)
 	}
 	return pruned, nil
 }

@@ -16,7 +16,8 @@ import (
 //	value = {"c": currency, "u": ucents, "p": paidAt} (spentEntry, codec.go)
 //
 // putRecord and deleteRecord keep it in step with `terms` in the same
-// transaction, so it is never stale. SpentSince seeks straight to `since`
+// transaction, so it is never stale; Prune deletes the entries of payments
+// before the first day of the previous calendar month (spentKeepFrom). SpentSince seeks straight to `since`
 // within each account, so its cost grows with the payments it sums (and the
 // number of accounts), not with the size of the history or of the ledger.
 
@@ -44,9 +45,10 @@ func spentPrefix(account string, t time.Time) []byte {
 // SpentSince sums, per currency, the OrderUcents of the account's records
 // paid at or after since (status paid, delivered or undelivered). An empty
 // account sums every account. It reads the ledger, so a restart does not
-// reset it; records removed by Prune no longer count, so ask only about
-// windows newer than the retention cutoff. The map is empty, not nil, when
-// nothing was spent.
+// reset it. Prune drops the index entries of payments made before the first
+// day of the previous calendar month (UTC), so ask only about windows
+// starting on or after that day (the budget asks for the current month).
+// The map is empty, not nil, when nothing was spent.
 func (l *Ledger) SpentSince(account string, since time.Time) (map[string]int64, error) {
 	sums := map[string]int64{}
 	err := l.db.View(func(tx *bolt.Tx) error {
@@ -86,4 +88,14 @@ func sumAccount(c *bolt.Cursor, account string, since time.Time, sums map[string
 		sums[e.Currency] += e.Ucents
 	}
 	return nil
+}
+
+// splitSpentKey returns the account and the payment time (µs since 1970)
+// of a spent index key.
+func splitSpentKey(k []byte) (account string, micros int64, err error) {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 || len(k) < i+9 {
+		return "", 0, fmt.Errorf("spent index key %q is not account 0x00 time term", k)
+	}
+	return string(k[:i]), int64(binary.BigEndian.Uint64(k[i+1 : i+9])), nil
 }
