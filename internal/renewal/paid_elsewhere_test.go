@@ -80,3 +80,24 @@ func outcomeOf(sum renewal.Summary, id int64) renewal.Outcome {
 	}
 	return renewal.Outcome{}
 }
+
+// TestNoticeQueuedOnceAcrossRestarts: an uncovered due service is reported
+// once, even when renewd restarts before the report could be delivered (a
+// Slack outage): the outbox still holds it, so it is not queued again.
+func TestNoticeQueuedOnceAcrossRestarts(t *testing.T) {
+	e := newEnv(t, []policy.Rule{rule(t, "alpha", "P1M", "10.00", 1001)}, envOptions{})
+	e.Settings.Policy.ReportWithin = 30 * day
+	for range 3 {
+		e.cycle()
+		e.reopen() // a new engine on the same ledger: its memory of notices is gone
+	}
+	n := 0
+	for _, r := range e.outbox() {
+		if r.Kind == renewd.ReportUncovered && r.ServiceID == 5001 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the uncovered service 5001 is queued %d times over three restarts, want once", n)
+	}
+}

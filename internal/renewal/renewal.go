@@ -44,8 +44,8 @@ type Ledger interface {
 	InFlight() ([]state.Record, error)
 	List(filter state.Filter) ([]state.Record, error)
 	SpentSince(account string, since time.Time) (map[string]int64, error)
-	MessageRef(key string) (channel, ts string, ok bool, err error)
 	Enqueue(reports ...state.Report) error
+	EnqueueOnce(r state.Report) (bool, error)
 }
 
 var (

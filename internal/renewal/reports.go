@@ -123,9 +123,6 @@ func (c *cycle) notice(svc renewd.Service, d policy.Decision) {
 	if c.e.noticed(key) {
 		return
 	}
-	if _, _, ok, err := c.e.ledger.MessageRef(key); err == nil && ok {
-		return
-	}
 	r := renewd.Report{
 		Kind: kind, At: c.now, Term: svc.Term().String(), Account: svc.Account,
 		ServiceID: svc.ID, ServiceName: svc.Name, ServiceType: svc.Type, Expiration: svc.Expiration,
@@ -134,8 +131,14 @@ func (c *cycle) notice(svc renewd.Service, d policy.Decision) {
 	if d.Rule != nil {
 		r.Rule = d.Rule.Name
 	}
-	c.log.Warn("due service not renewed by renewd", "service_id", svc.ID, "service", svc.Name, "verdict", d.Verdict.String(), "reason", d.Reason)
-	c.enqueue(newReport(key, r))
+	queued, err := c.e.ledger.EnqueueOnce(newReport(key, r))
+	if err != nil {
+		c.log.Error("cannot queue a report", "key", key, "service_id", svc.ID, "service", svc.Name, "err", err)
+		return
+	}
+	if queued {
+		c.log.Warn("due service not renewed by renewd", "service_id", svc.ID, "service", svc.Name, "verdict", d.Verdict.String(), "reason", d.Reason)
+	}
 }
 
 func (c *cycle) enqueue(r state.Report) {

@@ -61,6 +61,36 @@ func (l *Ledger) Enqueue(reports ...Report) error {
 	return nil
 }
 
+// EnqueueOnce puts a report in the outbox unless a report with the same
+// key is already waiting there or was delivered (its message ref is kept).
+// It reports whether it queued the report. It is for notices that every
+// cycle would otherwise repeat, and that a restart during a Slack outage
+// would queue twice.
+func (l *Ledger) EnqueueOnce(r Report) (bool, error) {
+	queued := false
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMessages).Get([]byte(r.Key)) != nil {
+			return nil
+		}
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			item, err := decodeItem(k, v)
+			if err != nil {
+				return err
+			}
+			if item.Key == r.Key {
+				return nil
+			}
+		}
+		queued = true
+		return enqueue(tx, l.nowUTC(), []Report{r})
+	})
+	if err != nil {
+		return false, fmt.Errorf("enqueue report %s once: %w", r.Key, err)
+	}
+	return queued, nil
+}
+
 func enqueue(tx *bolt.Tx, now time.Time, reports []Report) error {
 	outbox := packed(tx.Bucket(bucketOutbox))
 	for _, r := range reports {
