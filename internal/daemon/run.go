@@ -19,10 +19,14 @@ import (
 // at shutdown.
 const shutdownGrace = 5 * time.Second
 
-// cycleResult is what the last cycle did.
+// cycleResult is what the last cycle did, as `status` shows it. It keeps the
+// counts, not the cycle's outcomes: those are one per service, and the
+// daemon holds this between cycles.
 type cycleResult struct {
 	started, finished time.Time
-	sum               renewal.Summary
+	counts            map[string]int
+	errors            []string
+	notRenewed        bool
 }
 
 // Run serves until ctx is cancelled: it opens the HTTP listener and the
@@ -109,7 +113,10 @@ func (d *Daemon) cycle(ctx context.Context) {
 
 	d.mu.Lock()
 	d.running = false
-	d.lastCycle = &cycleResult{started: started, finished: finished, sum: sum}
+	d.lastCycle = &cycleResult{started: started, finished: finished, counts: sum.Count(), notRenewed: sum.Failed()}
+	for _, err := range sum.Errors {
+		d.lastCycle.errors = append(d.lastCycle.errors, err.Error())
+	}
 	if ok {
 		d.lastSuccess = finished
 	}

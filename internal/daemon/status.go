@@ -35,12 +35,8 @@ func (d *Daemon) Status() (control.Status, error) {
 		LastSuccess:  d.lastSuccess,
 	}
 	if c := d.lastCycle; c != nil {
-		lc := &control.Cycle{Started: c.started, Finished: c.finished, Counts: c.sum.Count(),
-			OK: len(c.sum.Errors) == 0, NotRenewed: c.sum.Failed()}
-		for _, err := range c.sum.Errors {
-			lc.Errors = append(lc.Errors, err.Error())
-		}
-		st.LastCycle = lc
+		st.LastCycle = &control.Cycle{Started: c.started, Finished: c.finished, Counts: c.counts,
+			OK: len(c.errors) == 0, NotRenewed: c.notRenewed, Errors: c.errors}
 	}
 	d.mu.Unlock()
 	recs, err := d.ledger.List(state.Filter{Statuses: OpenStatuses})
