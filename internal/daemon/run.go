@@ -127,11 +127,6 @@ func (d *Daemon) cycle(ctx context.Context) {
 		"paid", counts[string(renewal.ActPaid)], "refused", counts[string(renewal.ActRefused)],
 		"awaiting_approval", counts[string(renewal.ActAwaiting)], "failed", counts[string(renewal.ActFailed)],
 		"errors", len(sum.Errors)}
-	if ok {
-		d.log.Info("cycle done", attrs...)
-	} else {
-		d.log.Error("cycle done with errors", append(attrs, "err", errors.Join(sum.Errors...))...)
-	}
 	if d.opts.Metrics != nil {
 		d.opts.Metrics.CycleDone(finished, sum, ok)
 	}
@@ -145,6 +140,13 @@ func (d *Daemon) cycle(ctx context.Context) {
 	// (the inventory, decoded JSON) back to the system now rather than hold
 	// it until the runtime's scavenger gets to it.
 	debug.FreeOSMemory()
+	// Logged last: when this line shows, the metrics, the ledger and the
+	// status all tell of this cycle.
+	if ok {
+		d.log.Info("cycle done", attrs...)
+	} else {
+		d.log.Error("cycle done with errors", append(attrs, "err", errors.Join(sum.Errors...))...)
+	}
 	d.notify(fmt.Sprintf("STATUS=last cycle: %d paid, %d refused, %d awaiting approval, %d failed; next at %s",
 		counts[string(renewal.ActPaid)], counts[string(renewal.ActRefused)], counts[string(renewal.ActAwaiting)],
 		counts[string(renewal.ActFailed)]+len(sum.Errors), formatTime(d.sched.Next())))
