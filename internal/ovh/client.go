@@ -102,6 +102,9 @@ type Client struct {
 	formMu     sync.Mutex
 	form       inventoryForm // the cheapest inventory form that worked last
 	detectedAt time.Time     // when form was last detected from the top
+
+	itemsMu sync.Mutex
+	items   map[int64][]OrderItem // an order's lines, read once: they do not change
 }
 
 // New builds a Client without touching the network. Its errors name the

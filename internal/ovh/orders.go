@@ -94,10 +94,37 @@ type wireItemDetail struct {
 	} `json:"order"`
 }
 
+// maxCachedOrders bounds the cache of order lines. Looking for a renewal
+// order reads the lines of every order of the last two days, once per due
+// service; the cache makes that once per order.
+const maxCachedOrders = 4096
+
 // OrderItems reads an order's lines: GET /me/order/{id}/details, each
 // detail, and each detail's extension. A missing extension (404) leaves
-// Action and Duration empty. Items are in detail id order.
+// Action and Duration empty. Items are in detail id order. An order's lines
+// do not change, so they are read from OVH once per Client; the order's
+// status, which does change, is not part of them.
 func (c *Client) OrderItems(ctx context.Context, orderID int64) ([]OrderItem, error) {
+	c.itemsMu.Lock()
+	items, ok := c.items[orderID]
+	c.itemsMu.Unlock()
+	if ok {
+		return items, nil
+	}
+	items, err := c.readOrderItems(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	c.itemsMu.Lock()
+	if c.items == nil || len(c.items) >= maxCachedOrders {
+		c.items = map[int64][]OrderItem{}
+	}
+	c.items[orderID] = items
+	c.itemsMu.Unlock()
+	return items, nil
+}
+
+func (c *Client) readOrderItems(ctx context.Context, orderID int64) ([]OrderItem, error) {
 	var detailIDs []int64
 	path := fmt.Sprintf("/me/order/%d/details", orderID)
 	if _, err := c.get(ctx, "GET /me/order/{id}/details", path, nil, &detailIDs); err != nil {

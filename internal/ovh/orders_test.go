@@ -98,13 +98,25 @@ func TestOrderItems(t *testing.T) {
 			t.Errorf("item %+v", it)
 		}
 	}
+	// An order's lines are read from OVH once.
+	before := f.fake.TotalRequests()
+	if again, err := f.client.OrderItems(ctx, o.ID); err != nil || len(again) != 2 {
+		t.Fatalf("second OrderItems = %+v, %v", again, err)
+	}
+	if n := f.fake.TotalRequests() - before; n != 0 {
+		t.Errorf("reading an order's lines again made %d requests, want none", n)
+	}
 	// A missing extension is tolerated.
+	o2, err := f.client.CreateRenewOrder(ctx, 1001, p1m, []int64{1001})
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.fake.Inject(ovhfake.Fault{Route: "GET /me/order/{id}/details/{detailId}/extension", Times: -1, Status: 404})
-	items, err = f.client.OrderItems(ctx, o.ID)
+	items, err = f.client.OrderItems(ctx, o2.ID)
 	if err != nil {
 		t.Fatalf("OrderItems without extensions: %v", err)
 	}
-	if len(items) != 2 || items[0].Action != "" || items[0].Duration != "" || items[0].DetailType != "RENEW" {
+	if len(items) != 1 || items[0].Action != "" || items[0].Duration != "" || items[0].DetailType != "RENEW" {
 		t.Errorf("items = %+v", items)
 	}
 	f.fake.ClearFaults()
