@@ -89,13 +89,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 		"control_socket", cfg.ControlSocket, "listen", d.listenAddr(httpSrv))
 	d.notify("READY=1")
 	d.notify("STATUS=ready; first cycle running")
-	if err := d.sched.Run(ctx, d.cycle); err != nil && !errors.Is(err, context.Canceled) {
+	if err := d.sched.Run(ctx, d.cycleAndRest); err != nil && !errors.Is(err, context.Canceled) {
 		if ctx.Err() == nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
 		d.log.Error("stopped while a cycle was still running", "err", err)
 	}
 	return nil
+}
+
+// cycleAndRest runs a cycle, then hands the cycle's garbage (the inventory,
+// its outcomes, decoded JSON) back to the system: the daemon sleeps for
+// hours between cycles, and would otherwise hold it until the runtime's
+// scavenger gets to it. It runs once cycle has returned, so that nothing of
+// the cycle is still referenced.
+func (d *Daemon) cycleAndRest(ctx context.Context) {
+	d.cycle(ctx)
+	debug.FreeOSMemory()
 }
 
 // cycle runs one renewal cycle with the settings in force, then records,
@@ -136,10 +146,6 @@ func (d *Daemon) cycle(ctx context.Context) {
 	} else if n > 0 {
 		d.log.Info("pruned settled terms past the retention", "terms", n, "retention", cur.cfg.HistoryRetention)
 	}
-	// The daemon sleeps for hours between cycles: hand the cycle's garbage
-	// (the inventory, decoded JSON) back to the system now rather than hold
-	// it until the runtime's scavenger gets to it.
-	debug.FreeOSMemory()
 	// Logged last: when this line shows, the metrics, the ledger and the
 	// status all tell of this cycle.
 	if ok {
