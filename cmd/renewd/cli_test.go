@@ -27,11 +27,7 @@ var cliCreds = [3]string{"AK-canary-7f3a", "AS-canary-secret-91c2", "CK-canary-c
 
 func newCLIOVH(t *testing.T, policies string) *cliOVH {
 	t.Helper()
-	for _, k := range []string{"OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY",
-		"OVH_CLIENT_ID", "OVH_CLIENT_SECRET", "OVH_ACCESS_TOKEN"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", t.TempDir())
+	ovhfake.IsolateEnv(t)
 	fake := ovhfake.New(ovhfake.SampleScenario(time.Now().UTC()), ovhfake.Options{
 		AppKey: cliCreds[0], AppSecret: cliCreds[1], ConsumerKey: cliCreds[2],
 	})

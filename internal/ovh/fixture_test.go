@@ -21,30 +21,12 @@ const (
 	testConsumerKey = "ck-CANARY-b81d0a66e5"
 )
 
-// testClock is a settable clock shared by the fake and the client.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is a fake OVH API served over HTTP and a Client pointed at it.
 type fixture struct {
 	fake   *ovhfake.Fake
 	srv    *httptest.Server
 	client *Client
-	clock  *testClock
+	clock  *ovhfake.Clock
 	now    time.Time // the start time, for expected expirations
 
 	mu     sync.Mutex
@@ -63,9 +45,9 @@ func newFixture(t *testing.T, edit func(*Options)) *fixture {
 func newFixtureWith(t *testing.T, scenario func(now time.Time) ovhfake.Scenario,
 	fakeEdit func(*ovhfake.Options), edit func(*Options)) *fixture {
 	t.Helper()
-	clearOVHEnv(t)
+	ovhfake.IsolateEnv(t)
 	start := time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
-	f := &fixture{clock: &testClock{t: start}, now: start, seen: map[string][]int{}}
+	f := &fixture{clock: ovhfake.NewClock(start), now: start, seen: map[string][]int{}}
 	fakeOpts := ovhfake.Options{
 		AppKey: testAppKey, AppSecret: testAppSecret, ConsumerKey: testConsumerKey,
 		Now: f.clock.Now, DeliveryAfter: time.Hour,
@@ -108,17 +90,6 @@ func newFixtureWith(t *testing.T, scenario func(now time.Time) ovhfake.Scenario,
 	}
 	f.client = c
 	return f
-}
-
-// clearOVHEnv keeps go-ovh from reading the developer's own credentials.
-func clearOVHEnv(t *testing.T) {
-	t.Helper()
-	for _, k := range []string{"OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY",
-		"OVH_CLIENT_ID", "OVH_CLIENT_SECRET", "OVH_ACCESS_TOKEN"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", t.TempDir())
-	t.Chdir(t.TempDir()) // go-ovh also reads ./ovh.conf
 }
 
 func (f *fixture) sleepsSeen() []time.Duration {

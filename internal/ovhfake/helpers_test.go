@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,28 +25,10 @@ const (
 // t0 is the test clock's start: 2026-05-01 09:30 UTC.
 var t0 = time.Date(2026, 5, 1, 9, 30, 0, 0, time.UTC)
 
-// testClock is a clock tests move by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type testEnv struct {
 	fake   *Fake
 	srv    *httptest.Server
-	clock  *testClock
+	clock  *Clock
 	client *ovh.Client
 }
 
@@ -56,7 +37,7 @@ type testEnv struct {
 // change the options.
 func newEnv(t *testing.T, sc *Scenario, edit func(*Options)) *testEnv {
 	t.Helper()
-	clock := &testClock{t: t0}
+	clock := NewClock(t0)
 	if sc == nil {
 		s := SampleScenario(t0)
 		sc = &s
@@ -75,11 +56,7 @@ func newEnv(t *testing.T, sc *Scenario, edit func(*Options)) *testEnv {
 // machine's OVH_* variables and ovh.conf files.
 func newClient(t *testing.T, baseURL, ak, as, ck string) *ovh.Client {
 	t.Helper()
-	for _, k := range []string{"OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY",
-		"OVH_CLIENT_ID", "OVH_CLIENT_SECRET", "OVH_ACCESS_TOKEN"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", t.TempDir())
+	IsolateEnv(t)
 	c, err := ovh.NewClient(baseURL+"/1.0", ak, as, ck)
 	if err != nil {
 		t.Fatalf("new go-ovh client: %v", err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,25 +29,6 @@ const (
 // budget counts from the start of the test.
 var t0 = time.Date(2026, 5, 1, 9, 30, 0, 0, time.UTC)
 
-// clock is the one clock shared by the fake, the OVH client, the ledger and
-// the engine. Tests move it by hand; nothing sleeps.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // account is one fake OVH account served over HTTP, with the real client.
 type account struct {
 	name   string
@@ -61,7 +41,7 @@ type account struct {
 // engine, all on one movable clock.
 type env struct {
 	t          *testing.T
-	clock      *clock
+	clock      *ovhfake.Clock
 	accounts   []*account
 	ledgerPath string
 	ledger     *state.Ledger
@@ -81,14 +61,9 @@ type envOptions struct {
 // (SampleScenario unless opts say otherwise), and the given rules.
 func newEnv(t *testing.T, rules []policy.Rule, opts envOptions) *env {
 	t.Helper()
-	for _, k := range []string{"OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET", "OVH_CONSUMER_KEY",
-		"OVH_CLIENT_ID", "OVH_CLIENT_SECRET", "OVH_ACCESS_TOKEN"} {
-		t.Setenv(k, "")
-	}
-	t.Setenv("HOME", t.TempDir())
-	t.Chdir(t.TempDir()) // go-ovh also reads ./ovh.conf
+	ovhfake.IsolateEnv(t)
 
-	e := &env{t: t, clock: &clock{t: t0}, ledgerPath: filepath.Join(t.TempDir(), "renewd.db")}
+	e := &env{t: t, clock: ovhfake.NewClock(t0), ledgerPath: filepath.Join(t.TempDir(), "renewd.db")}
 	e.addAccount("main", opts)
 	e.openLedger()
 	e.Settings = renewal.Settings{

@@ -43,32 +43,13 @@ const (
 
 var propStart = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
-// propClock is the clock shared by the fake, the client, the engine and the
-// ledger.
-type propClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *propClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *propClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // propRig is one run of the property: a fake OVH account of three due,
 // covered, manual services, a client, a ledger and an engine.
 type propRig struct {
 	t      testing.TB
 	seed   uint64
 	rng    *rand.Rand
-	clock  *propClock
+	clock  *ovhfake.Clock
 	fake   *ovhfake.Fake
 	client *ovh.Client
 	path   string
@@ -95,7 +76,7 @@ var propServices = []int64{201, 202, 203}
 func newPropRig(t testing.TB, seed uint64) *propRig {
 	t.Helper()
 	r := &propRig{t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		clock: &propClock{now: propStart}, termOf: map[int64]propTerm{}}
+		clock: ovhfake.NewClock(propStart), termOf: map[int64]propTerm{}}
 	sc := ovhfake.Scenario{PaymentMethods: []ovhfake.PaymentMethodFixture{
 		{ID: 9001, PaymentType: "CREDIT_CARD", Default: true},
 		{ID: 9002, PaymentType: "PAYPAL", MeanID: 777},
