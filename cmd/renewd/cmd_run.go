@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
@@ -24,6 +25,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	c.register(fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	// A daemon that sleeps for hours between short cycles trades a little
+	// CPU in the cycle for a smaller heap: a GC target of 25% instead of
+	// 100% keeps the peak of a 10,000-service inventory, and what the
+	// runtime keeps after it, low. GOGC, when set, still decides.
+	if e.getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
 	}
 	cfg, err := loadConfig(e, c.config)
 	if err != nil {
