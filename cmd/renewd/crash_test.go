@@ -168,6 +168,15 @@ func (r *crashRig) killAt(route string, after bool) {
 		r.t.Fatal(err)
 	}
 	<-exited
+	if !after {
+		// The fake must see the dead client before the hold is released,
+		// or it would do the work for a request nobody waits for.
+		select {
+		case <-h.Abandoned():
+		case <-time.After(10 * time.Second):
+			r.t.Fatalf("the fake never noticed renewd's death at %s", route)
+		}
+	}
 	r.t.Logf("killed renewd at %s (after work: %v)\nstderr:\n%s", route, after, stderr)
 }
 

@@ -125,6 +125,7 @@ type Held struct {
 	after       bool
 	reached     chan struct{}
 	released    chan struct{}
+	abandoned   chan struct{}
 	reachOnce   sync.Once
 	releaseOnce sync.Once
 }
@@ -139,7 +140,8 @@ type Held struct {
 // nowhere. Release every hold a test makes: httptest.Server.Close waits for
 // held requests.
 func (f *Fake) Hold(route string, after bool) *Held {
-	h := &Held{route: route, after: after, reached: make(chan struct{}), released: make(chan struct{})}
+	h := &Held{route: route, after: after, reached: make(chan struct{}), released: make(chan struct{}),
+		abandoned: make(chan struct{})}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.holds = append(f.holds, h)
@@ -148,6 +150,12 @@ func (f *Fake) Hold(route string, after bool) *Held {
 
 // Reached is closed when a request reaches the hold.
 func (h *Held) Reached() <-chan struct{} { return h.reached }
+
+// Abandoned is closed when the held request's client went away before
+// Release; held before its work, the work will then not be done. A test
+// that kills the client waits for it before it releases the hold, since the
+// server notices a dead client only a moment after it died.
+func (h *Held) Abandoned() <-chan struct{} { return h.abandoned }
 
 // Release lets the held request (or the next one to reach the hold) go on.
 // It may be called more than once, and before the hold is reached.
@@ -161,6 +169,7 @@ func (h *Held) wait(r *http.Request) bool {
 	case <-h.released:
 		return true
 	case <-r.Context().Done():
+		close(h.abandoned)
 		return false
 	}
 }

@@ -201,6 +201,11 @@ func TestHoldClientGone(t *testing.T) {
 				t.Fatalf("err = %v, want canceled", err)
 			}
 			e.srv.Close() // waits for the handler: it must end without a Release
+			select {
+			case <-h.Abandoned():
+			default:
+				t.Error("the client died while held, but the hold does not say it was abandoned")
+			}
 			want := map[bool]int{false: 0, true: 1}[after]
 			if got := len(e.fake.Orders()); got != want {
 				t.Fatalf("%d orders after the client died %s the work, want %d", got, name, want)
