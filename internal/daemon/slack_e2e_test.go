@@ -60,7 +60,7 @@ func awaitRequest(t *testing.T, e *slackEnv, m *testMetrics) (string, slackfake.
 // message's last update.
 func awaitFinal(t *testing.T, e *slackEnv, req slackfake.Call, holds string) slackfake.Call {
 	t.Helper()
-	calls := e.await(t, "the request's update to "+holds, func(calls []slackfake.Call) bool {
+	e.await(t, "the request's update to "+holds, func(calls []slackfake.Call) bool {
 		for _, c := range slackfake.Only(calls, isUpdateOf(req.TS)) {
 			if strings.Contains(blockText(t, c), holds) {
 				return true
@@ -69,7 +69,7 @@ func awaitFinal(t *testing.T, e *slackEnv, req slackfake.Call, holds string) sla
 		return false
 	})
 	eventually(t, "the outbox to drain", func() bool { return e.outboxEmpty(t) })
-	calls = e.slack.Calls()
+	calls := e.slack.Calls()
 	ups := slackfake.Only(calls, isUpdateOf(req.TS))
 	last := ups[len(ups)-1]
 	if !strings.Contains(blockText(t, last), holds) {

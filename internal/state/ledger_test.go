@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 func TestOpenCreatesFile0600WithSchema(t *testing.T) {
@@ -122,7 +123,7 @@ func TestOpenReadOnly(t *testing.T) {
 	if rec := mustGet(t, r2, termOf(1, 1)); rec.Status != StatusDue {
 		t.Fatalf("read-only Get: %+v", rec)
 	}
-	if _, err := r1.Transition(termOf(1, 1), StatusOrdering, "x", nil); !errors.Is(err, bolt.ErrDatabaseReadOnly) {
+	if _, err := r1.Transition(termOf(1, 1), StatusOrdering, "x", nil); !errors.Is(err, bolterrors.ErrDatabaseReadOnly) {
 		t.Fatalf("Transition on a read-only ledger: err = %v", err)
 	}
 	_, err = Open(path, Options{LockTimeout: 60 * time.Millisecond}) // a writer waits for readers
