@@ -258,3 +258,31 @@ func lineWith(text, sub string) string {
 	}
 	return ""
 }
+
+// TestDemo runs `renewd demo` as the README's first command does and checks
+// its story against its own output: plan orders nothing, the second cycle
+// pays nothing, the approved renewal is paid, and no service is paid twice.
+func TestDemo(t *testing.T) {
+	ovhfake.IsolateEnv(t)
+	code, out, errs := runCLI(t, "demo")
+	if code != 0 {
+		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	second := out[strings.Index(out, "second cycle"):strings.Index(out, "renewd approve")]
+	third := out[strings.Index(out, "third cycle"):]
+	for _, want := range []struct{ in, text string }{
+		{out, "Orders at OVH after plan: 0"},
+		{out, "[Approve] [Deny]"},
+		{third, "Renewed example.org (domain) for P1Y at 9.99 EUR"},
+		{third, "Approved by cli:demo — paid"},
+		{out, "4 orders, 4 payments"},
+		{out, "Checked on the fake's record: no service was paid twice."},
+	} {
+		if !strings.Contains(want.in, want.text) {
+			t.Errorf("demo output lacks %q:\n%s", want.text, out)
+		}
+	}
+	if strings.Contains(second, "*Renewed ") {
+		t.Errorf("the second cycle renewed something:\n%s", second)
+	}
+}

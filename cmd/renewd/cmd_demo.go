@@ -17,6 +17,7 @@ import (
 	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/notify"
 	"github.com/renewd/renewd/internal/ovhfake"
+	"github.com/renewd/renewd/internal/slack"
 )
 
 // The demo's credentials are the fake's; they open nothing real.
@@ -78,8 +79,9 @@ policies:
 `
 
 // cmdDemo runs renewd against a fake OVH, in-process, with a sample
-// account: plan, a cycle, a second cycle, then the fake's own record of
-// orders and payments. It needs no credentials and no network.
+// account: plan, a cycle, a second cycle that pays nothing, an approval and
+// the cycle that pays it, then the fake's own record of orders and
+// payments. It needs no credentials and no network.
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "demo")
 	keep := fs.Bool("keep", false, "keep the demo's temporary directory (config and ledger)")
@@ -123,10 +125,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(out, "\nOrders at OVH after plan: %d\n", len(fake.Orders()))
 
-	reports := notify.WriterSender(func(text string) {
-		fmt.Fprintln(out, indent(text, "  | "))
-	})
-	for i, title := range []string{"first cycle: renew and pay what is due within its cap", "second cycle: nothing is paid twice"} {
+	reports := previewSender{w: out}
+	cycle := func(title string) error {
 		fmt.Fprintf(out, "\n== renewd once (%s) ==\n", title)
 		fmt.Fprintln(out, "Reports, as Slack would show them:")
 		err := once(ctx, de, cfg, log, reports, false)
@@ -135,8 +135,27 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		case errors.As(err, &ee) && ee.code == exitNotDone && ee.err == nil:
 			fmt.Fprintln(out, "(exit 1: a due service was held or refused, as the policy says)")
 		case err != nil:
-			return fmt.Errorf("cycle %d: %w", i+1, err)
+			return fmt.Errorf("%s: %w", title, err)
 		}
+		return nil
+	}
+	if err := cycle("first cycle: renew and pay what is due within its cap"); err != nil {
+		return err
+	}
+	if err := cycle("second cycle: nothing is paid twice"); err != nil {
+		return err
+	}
+
+	// A person approves the renewal the policy held (as a click in Slack
+	// would); the next cycle pays it and edits the request's message.
+	held, _ := fake.Service(2002)
+	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: held.ID, Expiration: held.Expiration}
+	fmt.Fprintf(out, "\n== renewd approve --by demo %s ==\n", term)
+	if err := decide(ctx, de, "approve", []string{"--config", cfgPath, "--by", "demo", term.String()}); err != nil {
+		return fmt.Errorf("approve %s: %w", term, err)
+	}
+	if err := cycle("third cycle: the approved renewal is paid"); err != nil {
+		return err
 	}
 
 	fmt.Fprintln(out, "\n== The fake OVH's own record ==")
@@ -198,4 +217,18 @@ func writeFakeRecord(w io.Writer, fake *ovhfake.Fake) error {
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// previewSender shows each report as the Slack message renewd would post
+// (slack.Preview), instead of posting it; a report that would update an
+// earlier message says so.
+type previewSender struct{ w io.Writer }
+
+func (p previewSender) Send(_ context.Context, key string, prev notify.Ref, r renewd.Report) (notify.Ref, error) {
+	text := slack.Preview(r)
+	if prev != (notify.Ref{}) {
+		text = "(edits the message posted earlier)\n" + text
+	}
+	fmt.Fprintln(p.w, indent(text, "  | "))
+	return notify.Ref{Channel: "preview", TS: key}, nil
 }

@@ -82,7 +82,7 @@ func commands() []command {
 		{"approve", "[--config FILE] [--by NAME] TERM|APPROVAL_ID", "approve a renewal held for approval", cmdApprove},
 		{"deny", "[--config FILE] [--by NAME] TERM|APPROVAL_ID", "deny a renewal held for approval", cmdDeny},
 		{"backup", "[--config FILE] FILE", "write a consistent copy of the ledger", cmdBackup},
-		{"demo", "[--keep]", "a full cycle against a built-in fake OVH, twice, to show nothing is paid twice", cmdDemo},
+		{"demo", "[--keep]", "cycles against a built-in fake OVH: pays what is due, then nothing twice, then an approved renewal", cmdDemo},
 		{"version", "", "print the version", cmdVersion},
 	}
 }

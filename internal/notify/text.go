@@ -46,7 +46,7 @@ func Title(r renewd.Report) string {
 	case renewd.ReportApprovalRequest:
 		return fmt.Sprintf("Approval needed: renew %s for %s at %s", svc, r.Period, price)
 	case renewd.ReportApprovalUpdate:
-		return fmt.Sprintf("Approval %s: %s for %s at %s", decisionWord(r), svc, r.Period, price)
+		return fmt.Sprintf("Renewal of %s for %s at %s: %s", svc, r.Period, price, decisionWord(r))
 	case renewd.ReportSummary:
 		return "renewd cycle: " + Counts(r.Counts)
 	}
@@ -155,17 +155,4 @@ func (s LogSender) Send(ctx context.Context, key string, prev Ref, r renewd.Repo
 	}
 	s.Logger.Log(ctx, level, Title(r), attrs...)
 	return Ref{Channel: "log"}, nil
-}
-
-// WriterSender renders reports as text to a function (the demo prints them).
-type WriterSender func(text string)
-
-// Send renders the report; an update of an earlier message says so.
-func (w WriterSender) Send(_ context.Context, key string, prev Ref, r renewd.Report) (Ref, error) {
-	t := Text(r)
-	if prev != (Ref{}) {
-		t = "(updates the earlier message) " + t
-	}
-	w(t)
-	return Ref{Channel: "text", TS: key}, nil
 }
