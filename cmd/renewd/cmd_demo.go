@@ -225,7 +225,7 @@ func indent(s, prefix string) string {
 type previewSender struct{ w io.Writer }
 
 func (p previewSender) Send(_ context.Context, key string, prev notify.Ref, r renewd.Report) (notify.Ref, error) {
-	text := slack.Preview(r)
+	text := slack.Preview(r, true)
 	if prev != (notify.Ref{}) {
 		text = "(edits the message posted earlier)\n" + text
 	}

@@ -34,7 +34,7 @@ func cmdOnce(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sender, _, err := senderFor(e, cfg, log)
+	sender, _, err := senderFor(e, cfg, log, false)
 	if err != nil {
 		return err
 	}

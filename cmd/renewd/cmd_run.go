@@ -41,7 +41,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sender, approvals, err := senderFor(e, cfg, log)
+	sender, approvals, err := senderFor(e, cfg, log, true)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,10 @@ import (
 
 // senderFor returns what delivers reports and, with Slack, the source of
 // approvals (its buttons, over Socket Mode). Without a slack section reports
-// go to the log and approvals through `renewd approve` only.
-func senderFor(e *env, cfg *config.Config, log *slog.Logger) (notify.Sender, daemon.Approvals, error) {
+// go to the log and approvals through `renewd approve` only. interactive is
+// false for a process that does not stay to listen for clicks (`once`): its
+// approval requests carry no buttons and say how to decide with the CLI.
+func senderFor(e *env, cfg *config.Config, log *slog.Logger, interactive bool) (notify.Sender, daemon.Approvals, error) {
 	if cfg.Slack == nil {
 		return notify.LogSender{Logger: log}, nil, nil
 	}
@@ -24,12 +26,12 @@ func senderFor(e *env, cfg *config.Config, log *slog.Logger) (notify.Sender, dae
 	c, err := slack.New(slack.Options{
 		BotToken: bot.Reveal(), AppToken: app.Reveal(), Channel: cfg.Slack.Channel,
 		Approvers: cfg.Slack.Approvers, APIURL: cfg.Slack.APIURL, Notify: cfg.Slack.Notifies,
-		Logger: log.With("component", "slack"),
+		Logger: log.With("component", "slack"), NoButtons: !interactive,
 	})
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: slack: %w", cfg.Path, err)}
 	}
-	if app.Reveal() == "" {
+	if !interactive || app.Reveal() == "" {
 		return c, nil, nil // reports only: approvals through the CLI
 	}
 	return c, c, nil

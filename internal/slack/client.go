@@ -50,6 +50,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// CallTimeout bounds each Web API call; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// NoButtons leaves the Approve and Deny buttons out of approval
+	// requests, which then say how to decide with the CLI. For `renewd
+	// once`, where no process listens for the clicks.
+	NoButtons bool
 }
 
 // Client posts reports to Slack and takes approvals. It is safe for
@@ -62,6 +66,7 @@ type Client struct {
 	notify    func(kind string) bool
 	log       *slog.Logger
 	timeout   time.Duration
+	buttons   bool
 }
 
 var _ notify.Sender = (*Client)(nil)
@@ -92,6 +97,7 @@ func New(o Options) (*Client, error) {
 		notify:    o.Notify,
 		log:       o.Logger,
 		timeout:   o.CallTimeout,
+		buttons:   !o.NoButtons,
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -29,7 +30,7 @@ const (
 // decision line of an approval update, notify.Fields as mrkdwn fields, the
 // Approve and Deny buttons of an approval request, and a context line with
 // the term and the time.
-func blocks(r renewd.Report) []slackapi.Block {
+func blocks(r renewd.Report, buttons bool) []slackapi.Block {
 	out := []slackapi.Block{
 		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(notify.Title(r), maxHeader), false, false)),
 	}
@@ -53,7 +54,12 @@ func blocks(r renewd.Report) []slackapi.Block {
 		fields = fields[n:]
 	}
 	if r.Kind == renewd.ReportApprovalRequest && r.ApprovalID != "" {
-		out = append(out, approvalButtons(r.ApprovalID))
+		if buttons {
+			out = append(out, approvalButtons(r.ApprovalID))
+		} else {
+			out = append(out, slackapi.NewSectionBlock(mrkdwn(fmt.Sprintf(
+				"Decide on the renewd host: `renewd approve %s` or `renewd deny %s`", escape(r.Term), escape(r.Term))), nil, nil))
+		}
 	}
 	out = append(out, slackapi.NewContextBlock("", mrkdwn(contextLine(r))))
 	return out

@@ -11,9 +11,9 @@ import (
 
 // Preview renders the Block Kit message Send would post for a report as
 // plain text, block by block: the header, sections, fields as
-// "label: value", buttons as [Approve] [Deny], and the context line. It is
-// what `renewd demo` shows instead of posting.
-func Preview(r renewd.Report) string {
+// "label: value", buttons as [Approve] [Deny] (when buttons is set), and the
+// context line. It is what `renewd demo` shows instead of posting.
+func Preview(r renewd.Report, buttons bool) string {
 	var b strings.Builder
 	unescape := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 	text := func(t *slackapi.TextBlockObject) string {
@@ -22,7 +22,7 @@ func Preview(r renewd.Report) string {
 		}
 		return unescape.Replace(t.Text)
 	}
-	for _, blk := range blocks(r) {
+	for _, blk := range blocks(r, buttons) {
 		switch v := blk.(type) {
 		case *slackapi.HeaderBlock:
 			fmt.Fprintf(&b, "*%s*\n", text(v.Text))

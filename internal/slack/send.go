@@ -55,7 +55,7 @@ func (c *Client) Send(ctx context.Context, key string, prev notify.Ref, r renewd
 	}
 	opts := []slackapi.MsgOption{
 		slackapi.MsgOptionText(notify.Text(r), false),
-		slackapi.MsgOptionBlocks(blocks(r)...),
+		slackapi.MsgOptionBlocks(blocks(r, c.buttons)...),
 	}
 	if prev.Channel != "" && prev.TS != "" {
 		ref, err := c.update(ctx, prev, opts)
