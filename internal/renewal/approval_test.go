@@ -148,3 +148,23 @@ func TestApprovalFlow(t *testing.T) {
 		}
 	})
 }
+
+// TestApprovalEndsAtTheExpirationWhenThatComesFirst: the service expires in
+// five days; a request with a longer timeout ends at the expiration.
+func TestApprovalEndsAtTheExpirationWhenThatComesFirst(t *testing.T) {
+	r := rule(t, "alpha", "P1M", "10.00", 1001)
+	r.Approval = policy.Approval{Mode: policy.ApprovalAlways}
+	e := newEnv(t, []policy.Rule{r}, envOptions{})
+	e.Settings.ApprovalTimeout = 30 * 24 * time.Hour
+	e.cycle()
+	tm := term("main", 1001, 5)
+	if a := e.record(tm).Approval; a == nil || !a.ExpiresAt.Equal(tm.Expiration) {
+		t.Fatalf("approval %+v, want it to end at the expiration %s", a, tm.Expiration)
+	}
+	e2 := newEnv(t, []policy.Rule{r}, envOptions{})
+	e2.Settings.ApprovalTimeout = 6 * time.Hour
+	e2.cycle()
+	if a := e2.record(tm).Approval; a == nil || !a.ExpiresAt.Equal(t0.Add(6*time.Hour)) {
+		t.Fatalf("approval %+v, want it to end after the 6h timeout", a)
+	}
+}

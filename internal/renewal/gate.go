@@ -140,7 +140,14 @@ func (c *cycle) hold(log *slog.Logger, gate gateKind, why string, svc renewd.Ser
 	if err != nil {
 		return c.fail(out, term, svc, rule, "make an approval id", err)
 	}
-	approval := &state.Approval{ID: id, PriceUcents: price.Ucents, RequestedAt: c.now, ExpiresAt: c.now.Add(c.s.approvalTimeout())}
+	// A request answered after the service expired would come too late:
+	// it ends at the expiration when that comes first, and is asked again
+	// on the next cycle while the service is still due.
+	deadline := c.now.Add(c.s.approvalTimeout())
+	if svc.Expiration.After(c.now) && svc.Expiration.Before(deadline) {
+		deadline = svc.Expiration
+	}
+	approval := &state.Approval{ID: id, PriceUcents: price.Ucents, RequestedAt: c.now, ExpiresAt: deadline}
 	tmp := rec
 	tmp.Term = term
 	fill(&tmp)
