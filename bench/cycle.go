@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/renewd/renewd/internal/ovh"
+	"github.com/renewd/renewd/internal/policy/policytest"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
@@ -82,7 +83,7 @@ func childCycle(ctx context.Context, n int, url, dir string) error {
 	}
 	engine := renewal.New(renewal.Options{Ledger: ledger})
 	start := time.Now()
-	sum := engine.Cycle(ctx, renewal.Settings{Policy: benchPolicy(2 * 24 * time.Hour), Accounts: []renewal.OVH{client}})
+	sum := engine.Cycle(ctx, renewal.Settings{Policy: policytest.ManyRules(2 * 24 * time.Hour), Accounts: []renewal.OVH{client}})
 	res := cycleResult{Services: n, Outcomes: len(sum.Outcomes), Errors: len(sum.Errors), Wall: time.Since(start)}
 	for _, o := range sum.Outcomes {
 		switch o.Action {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/renewd/renewd/internal/ovh"
 	"github.com/renewd/renewd/internal/policy"
+	"github.com/renewd/renewd/internal/policy/policytest"
 )
 
 // measurement is one row of the inventory table.
@@ -94,7 +95,7 @@ func renewdInventory(ctx context.Context, n int, latency time.Duration, fast boo
 	if err != nil {
 		return measurement{}, err
 	}
-	pol := benchPolicy(7 * 24 * time.Hour)
+	pol := policytest.ManyRules(7 * 24 * time.Hour)
 	start := time.Now()
 	services, err := client.Services(ctx)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/policy"
+	"github.com/renewd/renewd/internal/policy/policytest"
 )
 
 // benchServices are n services in three types, every tenth renewed by OVH
@@ -33,41 +34,11 @@ func benchServices(n int) []renewd.Service {
 	return out
 }
 
-// benchRules are 50 rules: 47 narrow ones (id lists, name globs, types the
-// services do not have) that every service is checked against and misses,
-// then the three broad rules that cover the services, last.
-func benchRules() policy.Policy {
-	var rules []policy.Rule
-	for i := range 47 {
-		r := policy.Rule{Name: fmt.Sprintf("narrow-%02d", i), Action: policy.ActionNotify, RenewBefore: 21 * day}
-		switch i % 4 {
-		case 0:
-			r.Match = policy.Match{ServiceIDs: []int64{int64(1_000_000 + i), int64(2_000_000 + i), int64(3_000_000 + i)}}
-		case 1:
-			r.Match = policy.Match{Type: "dedicated/server", Name: fmt.Sprintf("ns%d*.ip-*.eu", i)}
-		case 2:
-			r.Match = policy.Match{Type: "vps", Name: fmt.Sprintf("legacy-%d-*.vps.ovh.net", i)}
-		default:
-			r.Match = policy.Match{Name: fmt.Sprintf("*.customer-%d.example.org", i)}
-			r.Action = policy.ActionIgnore
-		}
-		rules = append(rules, r)
-	}
-	rules = append(rules,
-		policy.Rule{Name: "vps-monthly", Match: policy.Match{Type: "vps", Name: "vps-*.vps.ovh.net"}, Action: policy.ActionRenew,
-			RenewBefore: 7 * day, Period: renewd.Period{Months: 1}, MaxPrice: 10 * renewd.UcentsPerUnit},
-		policy.Rule{Name: "domains-yearly", Match: policy.Match{Type: "domain"}, Action: policy.ActionRenew,
-			RenewBefore: 30 * day, Period: renewd.Period{Years: 1}, MaxPrice: 15 * renewd.UcentsPerUnit},
-		policy.Rule{Name: "hosting-watch", Match: policy.Match{Type: "hosting/web"}, Action: policy.ActionNotify, RenewBefore: 21 * day},
-	)
-	return policy.Policy{Rules: rules, ReportWithin: 30 * day}
-}
-
 // BenchmarkDecide decides 10,000 services against 50 rules per op; the
 // ns/service metric is the cost of one decision.
 func BenchmarkDecide(b *testing.B) {
 	services := benchServices(10_000)
-	p := benchRules()
+	p := policytest.ManyRules(30 * day)
 	// The services must reach the rules at the end, or the benchmark
 	// measures an early exit.
 	if r := p.Covering(services[0]); r == nil || r.Name != "domains-yearly" {
