@@ -28,13 +28,13 @@ type Report struct {
 	Term    string     `json:"term,omitempty"`
 	Account string     `json:"account,omitempty"`
 
-	ServiceID   int64     `json:"service_id,omitempty"`
-	ServiceName string    `json:"service_name,omitempty"`
-	ServiceType string    `json:"service_type,omitempty"`
-	Expiration  time.Time `json:"expiration,omitzero"`
-	Rule        string    `json:"rule,omitempty"`
-	Period      string    `json:"period,omitempty"`
-	Currency    string    `json:"currency,omitempty"`
+	ServiceID   int64  `json:"service_id,omitempty"`
+	ServiceName string `json:"service_name,omitempty"`
+	ServiceType string `json:"service_type,omitempty"`
+	Expiration  Date   `json:"expiration,omitzero"`
+	Rule        string `json:"rule,omitempty"`
+	Period      string `json:"period,omitempty"`
+	Currency    string `json:"currency,omitempty"`
 	// Prices in micro-cents; zero when unknown.
 	PriceUcents        int64  `json:"price_ucents,omitempty"`
 	PriceWithTaxUcents int64  `json:"price_with_tax_ucents,omitempty"`
@@ -42,7 +42,7 @@ type Report struct {
 	Payment            string `json:"payment,omitempty"`
 	OrderID            int64  `json:"order_id,omitempty"`
 
-	NewExpiration time.Time `json:"new_expiration,omitzero"`
+	NewExpiration Date `json:"new_expiration,omitzero"`
 
 	// Approval fields, for approval requests and updates.
 	ApprovalID      string    `json:"approval_id,omitempty"`

@@ -59,8 +59,9 @@ type Service struct {
 	ID      int64  // OVH serviceId
 	Name    string // the resource name: vps-1a2b.vps.ovh.net, example.com
 	Type    string // the API route without its name: vps, domain, hosting/web, dedicated/server
-	// Expiration is when the service expires, in UTC. Zero when OVH gives none.
-	Expiration time.Time
+	// Expiration is the calendar date the service expires, as OVH writes
+	// it (see Date). Zero when OVH gives none.
+	Expiration Date
 	RenewMode  RenewMode
 	// RawRenewMode is OVH's own word for the mode, kept for reports.
 	RawRenewMode string
@@ -68,45 +69,54 @@ type Service struct {
 	State string
 }
 
-// Term names one renewal of one service: the expiration being renewed away.
-// A term is renewed at most once; after delivery the service has a new
-// expiration and so a new term.
+// Term names one renewal of one service: the expiration date being renewed
+// away. A term is renewed at most once; after delivery the service has a
+// later expiration date and so a new term. Its identity is the calendar date
+// OVH writes (Date), never an instant: every route and wire form gives the
+// same date for the same expiration, so they all name the same term.
 type Term struct {
 	Account    string
 	ServiceID  int64
-	Expiration time.Time
+	Expiration Date
 }
 
 // Term returns the term of the service's current expiration.
 func (s Service) Term() Term {
-	return Term{Account: s.Account, ServiceID: s.ID, Expiration: s.Expiration.UTC()}
+	return Term{Account: s.Account, ServiceID: s.ID, Expiration: s.Expiration}
 }
 
-// String is the ledger key: account/serviceId/expiration (RFC 3339, UTC).
+// String is the ledger key and the form every command takes:
+// account/serviceId/expiration-date, e.g. main/1001/2026-12-05.
 func (t Term) String() string {
-	return fmt.Sprintf("%s/%d/%s", t.Account, t.ServiceID, t.Expiration.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("%s/%d/%s", t.Account, t.ServiceID, t.Expiration)
 }
 
-// ParseTerm reads the form Term.String writes. The expiration may also be a
-// date alone (2026-12-01), which means midnight UTC.
+// ParseTerm reads the form Term.String writes. The expiration must be a
+// calendar date: a term written as an instant (the form of ledger schemas 1
+// and 2) is refused with a message saying so, since its date depends on the
+// zone it was read in.
 func ParseTerm(s string) (Term, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) != 3 || parts[0] == "" {
-		return Term{}, fmt.Errorf("term %q: want ACCOUNT/SERVICE_ID/EXPIRATION", s)
+		return Term{}, fmt.Errorf("term %s: want ACCOUNT/SERVICE_ID/EXPIRATION_DATE, e.g. main/1001/2026-12-05", quoteShort(s))
 	}
 	id, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil || id <= 0 {
-		return Term{}, fmt.Errorf("term %q: service id %q is not a positive number", s, parts[1])
+		return Term{}, fmt.Errorf("term %s: service id %s is not a positive number", quoteShort(s), quoteShort(parts[1]))
 	}
-	exp, err := ParseTime(parts[2])
+	if len(parts[2]) != len(time.DateOnly) {
+		return Term{}, fmt.Errorf("term %s: the expiration must be a calendar date such as 2026-12-05 (terms are dates since ledger schema 3)", quoteShort(s))
+	}
+	exp, err := ParseDate(parts[2])
 	if err != nil {
-		return Term{}, fmt.Errorf("term %q: %w", s, err)
+		return Term{}, fmt.Errorf("term %s: %w", quoteShort(s), err)
 	}
 	return Term{Account: parts[0], ServiceID: id, Expiration: exp}, nil
 }
 
-// ParseTime reads the two date forms OVH sends: a date alone (2026-12-01,
-// midnight UTC) or an RFC 3339 date-time. The result is in UTC.
+// ParseTime reads an instant OVH sends (an order's date or expiry): an RFC
+// 3339 date-time, or a date alone (2026-12-01), read as midnight UTC. The
+// result is in UTC. Service expirations are dates: use ParseDate.
 func ParseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t.UTC(), nil

@@ -91,7 +91,7 @@ func simulateLedger(services, monthlyPercent, days int, retention time.Duration,
 			if now.Before(s.exp.AddDate(0, 0, -7)) {
 				continue
 			}
-			term := renewd.Term{Account: "default", ServiceID: s.id, Expiration: s.exp}
+			term := renewd.Term{Account: "default", ServiceID: s.id, Expiration: renewd.DateOf(s.exp)}
 			if err := renewTerm(ledger, term, s.monthly, int64(res.Terms+1)); err != nil {
 				return res, err
 			}
@@ -144,7 +144,7 @@ func renewTerm(l *state.Ledger, term renewd.Term, monthly bool, orderID int64) e
 		}},
 		{state.StatusOrdered, fmt.Sprintf("order %d created at %s EUR", orderID, renewd.FormatAmount(ucents)), func(r *state.Record) error {
 			r.OrderID, r.OrderUcents, r.OrderWithTaxUcents = orderID, ucents, ucents*12/10
-			r.OrderExpires = term.Expiration.Add(24 * time.Hour)
+			r.OrderExpires = term.Expiration.Start().Add(24 * time.Hour)
 			return nil
 		}},
 		{state.StatusPaying, fmt.Sprintf("paying order %d with default payment method", orderID), nil},

@@ -122,19 +122,19 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 }
 
 type outcomeJSON struct {
-	Account    string    `json:"account"`
-	ServiceID  int64     `json:"service_id"`
-	Service    string    `json:"service"`
-	Type       string    `json:"type"`
-	Expiration time.Time `json:"expiration,omitzero"`
-	Verdict    string    `json:"verdict"`
-	Rule       string    `json:"rule,omitempty"`
-	Action     string    `json:"action"`
-	Status     string    `json:"status,omitempty"`
-	Price      string    `json:"price,omitempty"`
-	OrderID    int64     `json:"order_id,omitempty"`
-	Reason     string    `json:"reason"`
-	NotRenewed bool      `json:"not_renewed"`
+	Account    string      `json:"account"`
+	ServiceID  int64       `json:"service_id"`
+	Service    string      `json:"service"`
+	Type       string      `json:"type"`
+	Expiration renewd.Date `json:"expiration,omitzero"`
+	Verdict    string      `json:"verdict"`
+	Rule       string      `json:"rule,omitempty"`
+	Action     string      `json:"action"`
+	Status     string      `json:"status,omitempty"`
+	Price      string      `json:"price,omitempty"`
+	OrderID    int64       `json:"order_id,omitempty"`
+	Reason     string      `json:"reason"`
+	NotRenewed bool        `json:"not_renewed"`
 }
 
 func writeOutcomesJSON(w io.Writer, sum renewal.Summary) error {
@@ -171,11 +171,11 @@ func sortedOutcomes(os []renewal.Outcome) []renewal.Outcome {
 	return s
 }
 
-func day(t time.Time) string {
-	if t.IsZero() {
+func day(d renewd.Date) string {
+	if d.IsZero() {
 		return "-"
 	}
-	return t.UTC().Format(time.DateOnly)
+	return d.String()
 }
 
 func dash(s string) string {

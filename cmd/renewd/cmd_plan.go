@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/renewd/renewd/internal/config"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
@@ -82,7 +83,7 @@ func writePlan(w io.Writer, rows []renewal.PlanRow) error {
 	for _, r := range sortedPlan(rows) {
 		days := "-"
 		if !r.Service.Expiration.IsZero() {
-			days = fmt.Sprint(int(r.Service.Expiration.Sub(now).Hours() / 24))
+			days = fmt.Sprint(int(r.Service.Expiration.Start().Sub(now).Hours() / 24))
 		}
 		would := r.Would
 		if r.Status != "" {
@@ -96,22 +97,22 @@ func writePlan(w io.Writer, rows []renewal.PlanRow) error {
 }
 
 type planJSON struct {
-	Account    string    `json:"account"`
-	ServiceID  int64     `json:"service_id"`
-	Service    string    `json:"service"`
-	Type       string    `json:"type"`
-	Expiration time.Time `json:"expiration,omitzero"`
-	RenewMode  string    `json:"renew_mode"`
-	Verdict    string    `json:"verdict"`
-	Rule       string    `json:"rule,omitempty"`
-	Action     string    `json:"action,omitempty"`
-	Period     string    `json:"period,omitempty"`
-	DueAt      time.Time `json:"due_at,omitzero"`
-	Quote      string    `json:"quote,omitempty"`
-	Cap        string    `json:"cap,omitempty"`
-	Would      string    `json:"would"`
-	Why        string    `json:"why"`
-	Status     string    `json:"status,omitempty"`
+	Account    string      `json:"account"`
+	ServiceID  int64       `json:"service_id"`
+	Service    string      `json:"service"`
+	Type       string      `json:"type"`
+	Expiration renewd.Date `json:"expiration,omitzero"`
+	RenewMode  string      `json:"renew_mode"`
+	Verdict    string      `json:"verdict"`
+	Rule       string      `json:"rule,omitempty"`
+	Action     string      `json:"action,omitempty"`
+	Period     string      `json:"period,omitempty"`
+	DueAt      time.Time   `json:"due_at,omitzero"`
+	Quote      string      `json:"quote,omitempty"`
+	Cap        string      `json:"cap,omitempty"`
+	Would      string      `json:"would"`
+	Why        string      `json:"why"`
+	Status     string      `json:"status,omitempty"`
 }
 
 func writePlanJSON(w io.Writer, rows []renewal.PlanRow) error {

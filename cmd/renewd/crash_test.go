@@ -189,7 +189,7 @@ func (r *crashRig) term() state.Record {
 		r.t.Fatalf("open the ledger: %v", err)
 	}
 	defer l.Close()
-	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: r.expires}
+	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: renewd.DateOf(r.expires)}
 	rec, ok, err := l.Get(term)
 	if err != nil || !ok {
 		r.t.Fatalf("ledger record of %s: found %v, err %v", term, ok, err)
@@ -207,7 +207,7 @@ func (r *crashRig) ageIntents(d time.Duration) {
 		r.t.Fatalf("open the ledger: %v", err)
 	}
 	defer l.Close()
-	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: r.expires}
+	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: renewd.DateOf(r.expires)}
 	if _, err := l.Touch(term, func(rec *state.Record) error {
 		if !rec.IntentAt.IsZero() {
 			rec.IntentAt = rec.IntentAt.Add(-d)

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -106,7 +105,7 @@ func TestClientServer(t *testing.T) {
 	if err != nil || st.Schedule != "@every 6h" || len(st.Terms) != 1 || st.Terms[0].ServiceName != "vps-a" {
 		t.Errorf("Status = %+v, %v", st, err)
 	}
-	term := renewd.Term{Account: "default", ServiceID: 7, Expiration: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}.String()
+	term := renewd.Term{Account: "default", ServiceID: 7, Expiration: renewd.Date{Year: 2026, Month: 1, Day: 2}}.String()
 	if _, err := c.History(ctx, state.HistoryFilter{ServiceID: 7, Term: term, Limit: 5}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
 )
@@ -29,7 +30,7 @@ type serviceKey struct {
 type exposed struct {
 	typ, name  string
 	state      string
-	expiration time.Time // the term's expiration, to tell a new term from a standing one
+	expiration renewd.Date // the term's expiration, to tell a new term from a standing one
 	action     renewal.Action
 }
 
@@ -104,7 +105,7 @@ func (m *Metrics) exposeService(at time.Time, o renewal.Outcome, prev exposed, h
 	if svc.Expiration.IsZero() {
 		m.expiration.DeleteLabelValues(labels...)
 	} else {
-		m.expiration.WithLabelValues(labels...).Set(unixSeconds(svc.Expiration))
+		m.expiration.WithLabelValues(labels...).Set(unixSeconds(svc.Expiration.Start()))
 	}
 	if due := policy.Decide(at, svc, m.policy).DueAt; due.IsZero() {
 		m.renewalDue.DeleteLabelValues(labels...)
@@ -122,7 +123,7 @@ func (m *Metrics) exposeService(at time.Time, o renewal.Outcome, prev exposed, h
 	m.state.WithLabelValues(svc.Account, id, now.state).Set(1)
 
 	if slices.Contains(CountedResults, o.Action) &&
-		(!had || prev.action != o.Action || !prev.expiration.Equal(svc.Expiration)) {
+		(!had || prev.action != o.Action || prev.expiration != svc.Expiration) {
 		m.renewals.WithLabelValues(string(o.Action)).Inc()
 	}
 	return now

@@ -35,7 +35,7 @@ func testPolicy() policy.Policy {
 
 func outcome(account string, id int64, typ, name string, exp time.Time, act renewal.Action, status string) renewal.Outcome {
 	return renewal.Outcome{
-		Service: renewd.Service{Account: account, ID: id, Type: typ, Name: name, Expiration: exp, RenewMode: renewd.RenewManual},
+		Service: renewd.Service{Account: account, ID: id, Type: typ, Name: name, Expiration: renewd.DateOf(exp), RenewMode: renewd.RenewManual},
 		Action:  act,
 		Status:  status,
 	}

@@ -27,7 +27,7 @@ func Title(r renewd.Report) string {
 	case renewd.ReportRenewed:
 		return fmt.Sprintf("Renewed %s for %s at %s", svc, r.Period, price)
 	case renewd.ReportDelivered:
-		return fmt.Sprintf("Delivered: %s now expires %s", svc, day(r.NewExpiration))
+		return fmt.Sprintf("Delivered: %s now expires %s", svc, r.NewExpiration.String())
 	case renewd.ReportUndelivered:
 		return fmt.Sprintf("Paid but not delivered: %s (order %d)", svc, r.OrderID)
 	case renewd.ReportFailed:
@@ -38,11 +38,11 @@ func Title(r renewd.Report) string {
 	case renewd.ReportRefused:
 		return fmt.Sprintf("Renewal refused: %s at %s", svc, price)
 	case renewd.ReportUncovered:
-		return fmt.Sprintf("No rule covers %s, which expires %s", svc, day(r.Expiration))
+		return fmt.Sprintf("No rule covers %s, which expires %s", svc, r.Expiration.String())
 	case renewd.ReportAutomatic:
-		return fmt.Sprintf("OVH renews %s automatically; it expires %s", svc, day(r.Expiration))
+		return fmt.Sprintf("OVH renews %s automatically; it expires %s", svc, r.Expiration.String())
 	case renewd.ReportNotice:
-		return fmt.Sprintf("Due, not renewed by renewd: %s expires %s", svc, day(r.Expiration))
+		return fmt.Sprintf("Due, not renewed by renewd: %s expires %s", svc, r.Expiration.String())
 	case renewd.ReportApprovalRequest:
 		return fmt.Sprintf("Approval needed: renew %s for %s at %s", svc, r.Period, price)
 	case renewd.ReportApprovalUpdate:
@@ -65,7 +65,7 @@ func Fields(r renewd.Report) [][2]string {
 	}
 	add("Term", r.Term)
 	if !r.Expiration.IsZero() {
-		add("Expires", day(r.Expiration))
+		add("Expires", r.Expiration.String())
 	}
 	add("Rule", r.Rule)
 	add("Period", r.Period)
@@ -84,7 +84,7 @@ func Fields(r renewd.Report) [][2]string {
 		add("Order", fmt.Sprint(r.OrderID))
 	}
 	if !r.NewExpiration.IsZero() {
-		add("New expiry", day(r.NewExpiration))
+		add("New expiry", r.NewExpiration.String())
 	}
 	if !r.ApprovalExpires.IsZero() && r.Kind == renewd.ReportApprovalRequest {
 		add("Answer by", r.ApprovalExpires.UTC().Format("2006-01-02 15:04 MST"))

@@ -77,7 +77,7 @@ func (w wireService) toService(account string, id int64) (renewd.Service, error)
 		s.RawRenewMode = w.Renew.Mode
 		s.RenewMode = renewd.ParseRenewMode(w.Renew.Mode)
 	}
-	exp, err := parseOptionalTime(w.ExpirationDate)
+	exp, err := parseOptionalDate(w.ExpirationDate)
 	if err != nil {
 		return renewd.Service{}, fmt.Errorf("service %d expiration: %w", id, err)
 	}
@@ -103,7 +103,7 @@ func (w wireExpandedService) toService(account string) (renewd.Service, error) {
 		s.RawRenewMode = *r.Current.Mode
 		s.RenewMode = renewd.ParseRenewMode(*r.Current.Mode)
 	}
-	exp, err := parseOptionalTime(w.Billing.ExpirationDate)
+	exp, err := parseOptionalDate(w.Billing.ExpirationDate)
 	if err != nil {
 		return renewd.Service{}, fmt.Errorf("service %d expiration: %w", w.ServiceID, err)
 	}
@@ -125,6 +125,16 @@ func billingState(lifecycle string) string {
 		return "pending"
 	}
 	return lifecycle
+}
+
+// parseOptionalDate reads a service's expiration in any form OVH writes it
+// (renewd.ParseDate): the calendar date in its own offset. Null or empty is
+// the zero date.
+func parseOptionalDate(v *string) (renewd.Date, error) {
+	if v == nil || *v == "" {
+		return renewd.Date{}, nil
+	}
+	return renewd.ParseDate(*v)
 }
 
 // parseOptionalTime reads a date-only or RFC 3339 time, in UTC; null or

@@ -47,7 +47,7 @@ func TestServiceFromWire(t *testing.T) {
 			body: `{"expirationDate":"2026-03-01","renew":{"mode":"manual"},"resource":{"displayName":"VPS A","name":"vps-a.ovh.net","state":"ok"},
 				"route":{"path":"/vps/{serviceName}","url":"/vps/vps-a.ovh.net","vars":[{"key":"serviceName","value":"vps-a.ovh.net"}]},"state":"ok"}`,
 			want: renewd.Service{Account: "acc", ID: 7, Name: "vps-a.ovh.net", Type: "vps",
-				Expiration: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), RenewMode: renewd.RenewManual, RawRenewMode: "manual", State: "ok"},
+				Expiration: renewd.Date{Year: 2026, Month: 3, Day: 1}, RenewMode: renewd.RenewManual, RawRenewMode: "manual", State: "ok"},
 		},
 		{
 			name: "null expiration and renew, name from route vars, unknown mode kept raw",
@@ -58,7 +58,7 @@ func TestServiceFromWire(t *testing.T) {
 		{
 			name: "display name as last resort, RFC 3339 date",
 			body: `{"expirationDate":"2026-03-01T02:00:00+02:00","renew":{"mode":"automaticV2030"},"resource":{"displayName":"Shown"},"route":null,"state":"ok"}`,
-			want: renewd.Service{Account: "acc", ID: 7, Name: "Shown", Expiration: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			want: renewd.Service{Account: "acc", ID: 7, Name: "Shown", Expiration: renewd.Date{Year: 2026, Month: 3, Day: 1},
 				RenewMode: renewd.RenewAutomatic, RawRenewMode: "automaticV2030", State: "ok"},
 		},
 		{
@@ -97,7 +97,7 @@ func TestExpandedServiceFromWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := renewd.Service{Account: "acc", ID: 42, Name: "vps-b.ovh.net", Type: "vps",
-		Expiration: time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC), RenewMode: renewd.RenewAutomatic, RawRenewMode: "automatic", State: "expired"}
+		Expiration: renewd.Date{Year: 2026, Month: 5, Day: 2}, RenewMode: renewd.RenewAutomatic, RawRenewMode: "automatic", State: "expired"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("service (-want +got):\n%s", diff)
 	}

@@ -18,7 +18,7 @@ import (
 // word OVH uses for service 1003's automatic mode in the form read.
 func sampleServices(f *fixture, rawAuto string) []renewd.Service {
 	svc := func(id int64, name, typ string, days int) renewd.Service {
-		return renewd.Service{Account: "main", ID: id, Name: name, Type: typ, Expiration: f.day(days),
+		return renewd.Service{Account: "main", ID: id, Name: name, Type: typ, Expiration: renewd.DateOf(f.day(days)),
 			RenewMode: renewd.RenewManual, RawRenewMode: "manual", State: "ok"}
 	}
 	gamma := svc(1003, "vps-gamma.vps.ovh.net", "vps", 3)

@@ -156,7 +156,7 @@ func TestOrderStatusFollowsTheLifeCycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := p1m.AddTo(f.day(5)); !s.Expiration.Equal(want) {
+	if want := p1m.AddTo(f.day(5)); !s.Expiration.Start().Equal(want) {
 		t.Errorf("expiration after delivery = %v, want %v", s.Expiration, want)
 	}
 	got, err := f.client.Order(ctx, o.ID)

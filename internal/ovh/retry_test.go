@@ -38,7 +38,7 @@ func TestGetRetries(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Service: %v", err)
 			}
-			if s.Name != "vps-alpha.vps.ovh.net" || !s.Expiration.Equal(f.day(5)) {
+			if s.Name != "vps-alpha.vps.ovh.net" || !s.Expiration.Start().Equal(f.day(5)) {
 				t.Errorf("service = %+v", s)
 			}
 			if diff := cmp.Diff(tt.wantCodes, f.codesSeen("GET /service/{id}")); diff != "" {

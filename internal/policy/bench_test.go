@@ -16,7 +16,7 @@ func benchServices(n int) []renewd.Service {
 	out := make([]renewd.Service, n)
 	for i := range out {
 		id := i + 1
-		s := renewd.Service{Account: "default", ID: int64(id), Expiration: now.Add(time.Duration(1+(id*37)%365) * day),
+		s := renewd.Service{Account: "default", ID: int64(id), Expiration: renewd.DateOf(now.Add(time.Duration(1+(id*37)%365) * day)),
 			RawRenewMode: "manual", RenewMode: renewd.RenewManual}
 		switch id % 3 {
 		case 0:

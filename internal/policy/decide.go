@@ -67,14 +67,15 @@ type Decision struct {
 // service no rule matches is never acted on.
 func Decide(now time.Time, s renewd.Service, p Policy) Decision {
 	r := p.Covering(s)
+	exp := s.Expiration.Start()
 	if r == nil {
-		if !s.Expiration.IsZero() && s.Expiration.Sub(now) <= p.ReportWithin {
+		if !s.Expiration.IsZero() && exp.Sub(now) <= p.ReportWithin {
 			if s.RenewMode == renewd.RenewAutomatic {
 				// Not at risk: OVH renews it. Told for information only.
-				return Decision{Verdict: Automatic, Reason: "no rule covers it; " + untilExpiry(now, s.Expiration) +
+				return Decision{Verdict: Automatic, Reason: "no rule covers it; " + untilExpiry(now, exp) +
 					"; OVH renews it automatically (" + s.RawRenewMode + ")"}
 			}
-			return Decision{Verdict: Uncovered, Reason: "no rule covers it; " + untilExpiry(now, s.Expiration)}
+			return Decision{Verdict: Uncovered, Reason: "no rule covers it; " + untilExpiry(now, exp)}
 		}
 		return Decision{Verdict: Unwatched, Reason: "no rule covers it"}
 	}
@@ -87,13 +88,13 @@ func Decide(now time.Time, s renewd.Service, p Policy) Decision {
 		d.Verdict, d.Reason = NoExpiration, "OVH gives no expiration date, rule "+r.Name
 		return d
 	}
-	d.DueAt = s.Expiration.Add(-r.RenewBefore)
+	d.DueAt = exp.Add(-r.RenewBefore)
 	if now.Before(d.DueAt) {
 		d.Verdict = NotDue
 		d.Reason = fmt.Sprintf("due in %s, rule %s", humanDuration(d.DueAt.Sub(now)), r.Name)
 		return d
 	}
-	base := fmt.Sprintf("%s, rule %s", untilExpiry(now, s.Expiration), r.Name)
+	base := fmt.Sprintf("%s, rule %s", untilExpiry(now, exp), r.Name)
 	if r.Action == ActionNotify {
 		d.Verdict, d.Reason = Notify, base+" (notify only)"
 		return d

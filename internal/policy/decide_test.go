@@ -12,7 +12,9 @@ import (
 
 const day = 24 * time.Hour
 
-var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+// now is midnight UTC, when a date's day starts (renewd.Date.Start), so
+// that whole days from now are whole days to an expiration date.
+var now = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 // testPolicy is the rule list the decision table runs against. Order
 // matters: the first matching rule decides.
@@ -36,7 +38,7 @@ func testPolicy() policy.Policy {
 func service(account, typ, name string, id int64, in time.Duration, rawMode string) renewd.Service {
 	s := renewd.Service{Account: account, ID: id, Type: typ, Name: name, RawRenewMode: rawMode, RenewMode: renewd.ParseRenewMode(rawMode)}
 	if in != 0 {
-		s.Expiration = now.Add(in)
+		s.Expiration = renewd.DateOf(now.Add(in))
 	}
 	return s
 }
@@ -52,69 +54,73 @@ func TestDecide(t *testing.T) {
 		name    string
 		service renewd.Service
 		want    result
+		at      time.Duration // when the decision is made, after now
 	}{
 		{"not yet due", service("eu", "vps", "vps-1.vps.ovh.net", 1, 30*day, "manual"),
-			result{policy.NotDue, "vps", now.Add(16 * day), "due in 16 days, rule vps"}},
-		{"not yet due by hours", service("eu", "vps", "vps-1.vps.ovh.net", 1, 14*day+5*time.Hour, "manual"),
-			result{policy.NotDue, "vps", now.Add(5 * time.Hour), "due in 5 hours, rule vps"}},
-		{"not yet due by one hour", service("eu", "vps", "vps-1.vps.ovh.net", 1, 14*day+time.Hour, "manual"),
-			result{policy.NotDue, "vps", now.Add(time.Hour), "due in 1 hour, rule vps"}},
+			result{policy.NotDue, "vps", now.Add(16 * day), "due in 16 days, rule vps"}, 0},
+		{"not yet due by hours", service("eu", "vps", "vps-1.vps.ovh.net", 1, 14*day, "manual"),
+			result{policy.NotDue, "vps", now, "due in 5 hours, rule vps"}, -5 * time.Hour},
+		{"not yet due by one hour", service("eu", "vps", "vps-1.vps.ovh.net", 1, 14*day, "manual"),
+			result{policy.NotDue, "vps", now, "due in 1 hour, rule vps"}, -time.Hour},
+		{"a time of day in the expiration's form changes nothing", service("eu", "vps", "vps-1.vps.ovh.net", 1, 14*day+23*time.Hour, "manual"),
+			result{policy.Renew, "vps", now, "expires in 14 days, rule vps"}, 0},
 		{"due", service("eu", "vps", "vps-1.vps.ovh.net", 1, 9*day, "manual"),
-			result{policy.Renew, "vps", now.Add(-5 * day), "expires in 9 days, rule vps"}},
+			result{policy.Renew, "vps", now.Add(-5 * day), "expires in 9 days, rule vps"}, 0},
 		{"due the instant the window opens", service("eu", "vps", "vps-1.vps.ovh.net", 1, 14*day, "manual"),
-			result{policy.Renew, "vps", now, "expires in 14 days, rule vps"}},
-		{"due within two days says hours", service("eu", "vps", "vps-1.vps.ovh.net", 1, 36*time.Hour, "deleteAtExpiration"),
-			result{policy.Renew, "vps", now.Add(36*time.Hour - 14*day), "expires in 36 hours, rule vps"}},
+			result{policy.Renew, "vps", now, "expires in 14 days, rule vps"}, 0},
+		{"due within two days says hours", service("eu", "vps", "vps-1.vps.ovh.net", 1, 2*day, "deleteAtExpiration"),
+			result{policy.Renew, "vps", now.Add(2*day - 14*day), "expires in 36 hours, rule vps"}, 12 * time.Hour},
 		{"expired but still listed is due", service("eu", "vps", "vps-1.vps.ovh.net", 1, -2*day, "manual"),
-			result{policy.Renew, "vps", now.Add(-16 * day), "expired 2 days ago, rule vps"}},
+			result{policy.Renew, "vps", now.Add(-16 * day), "expired 2 days ago, rule vps"}, 0},
 		{"OVH-automatic", service("eu", "vps", "vps-1.vps.ovh.net", 1, 9*day, "automaticV2016"),
-			result{policy.Automatic, "vps", now.Add(-5 * day), "expires in 9 days, rule vps; OVH renews it automatically (automaticV2016)"}},
+			result{policy.Automatic, "vps", now.Add(-5 * day), "expires in 9 days, rule vps; OVH renews it automatically (automaticV2016)"}, 0},
 		{"a future automatic mode is automatic by prefix", service("eu", "vps", "vps-1.vps.ovh.net", 1, 9*day, "automaticV2099"),
-			result{policy.Automatic, "vps", now.Add(-5 * day), "expires in 9 days, rule vps; OVH renews it automatically (automaticV2099)"}},
+			result{policy.Automatic, "vps", now.Add(-5 * day), "expires in 9 days, rule vps; OVH renews it automatically (automaticV2099)"}, 0},
 		{"OVH-automatic not yet due", service("eu", "vps", "vps-1.vps.ovh.net", 1, 20*day, "automatic"),
-			result{policy.NotDue, "vps", now.Add(6 * day), "due in 6 days, rule vps"}},
+			result{policy.NotDue, "vps", now.Add(6 * day), "due in 6 days, rule vps"}, 0},
 		{"unknown renewal mode", service("eu", "vps", "vps-1.vps.ovh.net", 1, 9*day, "somethingNew"),
-			result{policy.UnknownMode, "vps", now.Add(-5 * day), `expires in 9 days, rule vps; unknown OVH renewal mode "somethingNew", not renewed`}},
+			result{policy.UnknownMode, "vps", now.Add(-5 * day), `expires in 9 days, rule vps; unknown OVH renewal mode "somethingNew", not renewed`}, 0},
 		{"renewed with its parent", service("eu", "vps", "vps-1.vps.ovh.net", 1, 9*day, "option"),
-			result{policy.WithParent, "vps", now.Add(-5 * day), "expires in 9 days, rule vps; OVH renews it with its parent service"}},
+			result{policy.WithParent, "vps", now.Add(-5 * day), "expires in 9 days, rule vps; OVH renews it with its parent service"}, 0},
 		{"no expiration", service("eu", "vps", "vps-1.vps.ovh.net", 1, 0, "manual"),
-			result{policy.NoExpiration, "vps", time.Time{}, "OVH gives no expiration date, rule vps"}},
+			result{policy.NoExpiration, "vps", time.Time{}, "OVH gives no expiration date, rule vps"}, 0},
 		{"uncovered within the report window", service("eu", "cloud/project", "abc123", 2, 10*day, "manual"),
-			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 10 days"}},
+			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 10 days"}, 0},
 		{"uncovered at the edge of the report window", service("eu", "cloud/project", "abc123", 2, 30*day, "manual"),
-			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 30 days"}},
+			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 30 days"}, 0},
 		{"uncovered and expired", service("eu", "cloud/project", "abc123", 2, -3*day, "manual"),
-			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expired 3 days ago"}},
-		{"unwatched beyond the report window", service("eu", "cloud/project", "abc123", 2, 30*day+time.Minute, "manual"),
-			result{policy.Unwatched, "", time.Time{}, "no rule covers it"}},
+			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expired 3 days ago"}, 0},
+		{"unwatched beyond the report window", service("eu", "cloud/project", "abc123", 2, 31*day, "manual"),
+			result{policy.Unwatched, "", time.Time{}, "no rule covers it"}, 0},
 		{"unwatched without expiration", service("eu", "cloud/project", "abc123", 2, 0, "manual"),
-			result{policy.Unwatched, "", time.Time{}, "no rule covers it"}},
+			result{policy.Unwatched, "", time.Time{}, "no rule covers it"}, 0},
 		{"ignored, even when due", service("eu", "vps", "vps-9.vps.ovh.net", 999, 2*day, "manual"),
-			result{policy.Ignored, "legacy", time.Time{}, "ignored by rule legacy"}},
+			result{policy.Ignored, "legacy", time.Time{}, "ignored by rule legacy"}, 0},
 		{"ignored by another listed id", service("ca", "domain", "old.fr", 998, 2*day, "manual"),
-			result{policy.Ignored, "legacy", time.Time{}, "ignored by rule legacy"}},
+			result{policy.Ignored, "legacy", time.Time{}, "ignored by rule legacy"}, 0},
 		{"notify when due", service("eu", "dedicated/server", "ns1.example.net", 3, 20*day, "manual"),
-			result{policy.Notify, "watch-dedicated", now.Add(-day), "expires in 20 days, rule watch-dedicated (notify only)"}},
+			result{policy.Notify, "watch-dedicated", now.Add(-day), "expires in 20 days, rule watch-dedicated (notify only)"}, 0},
 		{"notify reports even an automatic service as notify", service("eu", "dedicated/server", "ns1.example.net", 3, 20*day, "automaticV2014"),
-			result{policy.Notify, "watch-dedicated", now.Add(-day), "expires in 20 days, rule watch-dedicated (notify only)"}},
+			result{policy.Notify, "watch-dedicated", now.Add(-day), "expires in 20 days, rule watch-dedicated (notify only)"}, 0},
 		{"notify not yet due", service("eu", "dedicated/server", "ns1.example.net", 3, 22*day, "manual"),
-			result{policy.NotDue, "watch-dedicated", now.Add(day), "due in 24 hours, rule watch-dedicated"}},
+			result{policy.NotDue, "watch-dedicated", now.Add(day), "due in 24 hours, rule watch-dedicated"}, 0},
 		// vps-late also matches vps services, with a wider window; vps comes first and wins.
 		{"first matching rule wins", service("eu", "vps", "vps-1.vps.ovh.net", 1, 40*day, "manual"),
-			result{policy.NotDue, "vps", now.Add(26 * day), "due in 26 days, rule vps"}},
+			result{policy.NotDue, "vps", now.Add(26 * day), "due in 26 days, rule vps"}, 0},
 		{"match by account, type and name glob", service("eu", "domain", "example.fr", 4, 20*day, "manual"),
-			result{policy.Renew, "fr-domains", now.Add(-10 * day), "expires in 20 days, rule fr-domains"}},
+			result{policy.Renew, "fr-domains", now.Add(-10 * day), "expires in 20 days, rule fr-domains"}, 0},
 		{"another account does not match", service("ca", "domain", "example.fr", 4, 20*day, "manual"),
-			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 20 days"}},
+			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 20 days"}, 0},
 		{"another name does not match", service("eu", "domain", "example.com", 4, 20*day, "manual"),
-			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 20 days"}},
+			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 20 days"}, 0},
 		{"another type does not match", service("eu", "hosting/web", "example.fr", 4, 20*day, "manual"),
-			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 20 days"}},
+			result{policy.Uncovered, "", time.Time{}, "no rule covers it; expires in 20 days"}, 0},
 	}
 	p := testPolicy()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := policy.Decide(now, tt.service, p)
+			at := now.Add(tt.at)
+			d := policy.Decide(at, tt.service, p)
 			got := result{Verdict: d.Verdict, DueAt: d.DueAt, Reason: d.Reason}
 			if d.Rule != nil {
 				got.Rule = d.Rule.Name
@@ -122,7 +128,7 @@ func TestDecide(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
 			}
-			if again := policy.Decide(now, tt.service, p); again.Verdict != d.Verdict || again.Reason != d.Reason {
+			if again := policy.Decide(at, tt.service, p); again.Verdict != d.Verdict || again.Reason != d.Reason {
 				t.Errorf("Decide() is not repeatable: %+v then %+v", d, again)
 			}
 		})

@@ -158,7 +158,7 @@ func TestApprovalEndsAtTheExpirationWhenThatComesFirst(t *testing.T) {
 	e.Settings.ApprovalTimeout = 30 * 24 * time.Hour
 	e.cycle()
 	tm := term("main", 1001, 5)
-	if a := e.record(tm).Approval; a == nil || !a.ExpiresAt.Equal(tm.Expiration) {
+	if a := e.record(tm).Approval; a == nil || !a.ExpiresAt.Equal(tm.Expiration.Start()) {
 		t.Fatalf("approval %+v, want it to end at the expiration %s", a, tm.Expiration)
 	}
 	e2 := newEnv(t, []policy.Rule{r}, envOptions{})

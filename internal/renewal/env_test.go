@@ -142,7 +142,7 @@ func (e *env) cycle() renewal.Summary {
 // term is the ledger key of a service's term expiring n days after t0's
 // date (SampleScenario's expirations are dates).
 func term(account string, serviceID int64, days int) renewd.Term {
-	return renewd.Term{Account: account, ServiceID: serviceID, Expiration: t0.Truncate(day).AddDate(0, 0, days)}
+	return renewd.Term{Account: account, ServiceID: serviceID, Expiration: renewd.DateOf(t0.Truncate(day).AddDate(0, 0, days))}
 }
 
 // record reads a term's record; it fails the test when there is none.

@@ -144,8 +144,8 @@ func (c *cycle) hold(log *slog.Logger, gate gateKind, why string, svc renewd.Ser
 	// it ends at the expiration when that comes first, and is asked again
 	// on the next cycle while the service is still due.
 	deadline := c.now.Add(c.s.approvalTimeout())
-	if svc.Expiration.After(c.now) && svc.Expiration.Before(deadline) {
-		deadline = svc.Expiration
+	if exp := svc.Expiration.Start(); exp.After(c.now) && exp.Before(deadline) {
+		deadline = exp
 	}
 	approval := &state.Approval{ID: id, PriceUcents: price.Ucents, RequestedAt: c.now, ExpiresAt: deadline}
 	tmp := rec

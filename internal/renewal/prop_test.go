@@ -388,7 +388,7 @@ func (r *propRig) settle() {
 	due := map[int64]time.Time{}
 	for _, svc := range svcs {
 		if d := policy.Decide(r.clock.Now(), svc, r.policy); d.Verdict == policy.Renew {
-			due[svc.ID] = svc.Expiration
+			due[svc.ID] = svc.Expiration.Start()
 		}
 	}
 	r.logf("due: %v", due)

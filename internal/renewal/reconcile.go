@@ -184,7 +184,7 @@ func (c *cycle) followDelivery(ctx context.Context, log *slog.Logger, rec state.
 	}
 	if svc.Expiration.After(rec.Term.Expiration) {
 		reason := fmt.Sprintf("delivered: the expiration moved from %s to %s",
-			rec.Term.Expiration.Format(time.DateOnly), svc.Expiration.Format(time.DateOnly))
+			rec.Term.Expiration, svc.Expiration)
 		tmp := rec
 		tmp.NewExpiration = svc.Expiration
 		next, err := c.e.ledger.Transition(rec.Term, stDelivered, reason, func(r *state.Record) error {

@@ -154,9 +154,9 @@ func (c *cycle) start(ctx context.Context, log *slog.Logger, svc renewd.Service,
 	if err != nil {
 		return c.fail(out, term, svc, rule, "re-read the service before ordering", err)
 	}
-	if !fresh.Expiration.Equal(svc.Expiration) {
+	if fresh.Expiration != svc.Expiration {
 		out.Action = ActNothing
-		out.Reason = fmt.Sprintf("the expiration moved to %s since the inventory; the next cycle sees the new term", fresh.Expiration.Format("2006-01-02"))
+		out.Reason = fmt.Sprintf("the expiration moved to %s since the inventory; the next cycle sees the new term", fresh.Expiration)
 		return out
 	}
 	return c.order(ctx, log, svc, rule, strat, price, out)

@@ -32,7 +32,7 @@ func BenchmarkSpentSince(b *testing.B) {
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		for i := range records {
 			c.Set(start.Add(time.Duration(i) * step))
-			term := renewd.Term{Account: "acme", ServiceID: int64(i + 1), Expiration: t0}
+			term := renewd.Term{Account: "acme", ServiceID: int64(i + 1), Expiration: renewd.DateOf(t0)}
 			for _, to := range []Status{StatusOrdering, StatusOrdered, StatusPaying, StatusPaid} {
 				if _, err := l.transition(tx, transitionArgs{term: term, to: to, mutate: func(r *Record) error {
 					r.OrderID, r.OrderUcents, r.Currency = int64(i+1), 5*renewd.UcentsPerUnit, "EUR"

@@ -8,20 +8,17 @@ import (
 	"github.com/renewd/renewd"
 )
 
-// This file holds the on-disk forms of schema 2 (VERSION.md): the values of
+// This file holds the on-disk forms of schema 3 (VERSION.md): the values of
 // the terms, history and spent buckets are JSON with short names and no
 // field that the key already says. Record and Event keep their long JSON
 // names for callers (the control API, `renewd history --json`); only the
 // stored bytes use these forms.
 
-// storedRecord is a Record as schema 2 stores it. The term is the key; only
-// an expiration with a fraction of a second, which the key cannot say, is
-// stored (x).
+// storedRecord is a Record as schema 3 stores it. The term is the key.
 type storedRecord struct {
-	Expiration time.Time `json:"x,omitzero"`
-	Name       string    `json:"n,omitempty"`
-	Type       string    `json:"ty,omitempty"`
-	Rule       string    `json:"ru,omitempty"`
+	Name string `json:"n,omitempty"`
+	Type string `json:"ty,omitempty"`
+	Rule string `json:"ru,omitempty"`
 
 	Status   Status  `json:"s"`
 	Period   string  `json:"pe,omitempty"`
@@ -41,9 +38,9 @@ type storedRecord struct {
 	PayIntentAt   time.Time `json:"pi,omitzero"`
 	LastMoneyStep Status    `json:"lm,omitempty"`
 
-	PaidAt        time.Time `json:"pa,omitzero"`
-	DeliveredAt   time.Time `json:"de,omitzero"`
-	NewExpiration time.Time `json:"ne,omitzero"`
+	PaidAt        time.Time   `json:"pa,omitzero"`
+	DeliveredAt   time.Time   `json:"de,omitzero"`
+	NewExpiration renewd.Date `json:"ne,omitzero"`
 
 	Approval *storedApproval `json:"ap,omitempty"`
 
@@ -86,9 +83,6 @@ func encodeRecord(rec Record) ([]byte, error) {
 		Attempts: rec.Attempts, NextAttempt: rec.NextAttempt, LastError: rec.LastError, Reason: rec.Reason,
 		Created: rec.Created, Updated: rec.Updated,
 	}
-	if exp := rec.Term.Expiration; !exp.Equal(exp.Truncate(time.Second)) {
-		s.Expiration = exp
-	}
 	if p := rec.Payment; !p.IsZero() {
 		s.Payment = &storedPayment{MethodID: p.MethodID, Mean: p.Mean, MeanID: p.MeanID, Default: p.Default}
 	}
@@ -111,9 +105,6 @@ func decodeRecord(key string, raw []byte) (Record, error) {
 	var s storedRecord
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return Record{}, fmt.Errorf("decode record %s: %w", key, err)
-	}
-	if !s.Expiration.IsZero() {
-		term.Expiration = s.Expiration
 	}
 	rec := Record{
 		Term: term, ServiceName: s.Name, ServiceType: s.Type, Rule: s.Rule,

@@ -14,13 +14,13 @@ import (
 func fullRecord() Record {
 	at := func(h int) time.Time { return t0.Add(time.Duration(h)*time.Hour + 123456789) }
 	return Record{
-		Term:        renewd.Term{Account: "acme", ServiceID: 42, Expiration: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
+		Term:        renewd.Term{Account: "acme", ServiceID: 42, Expiration: renewd.Date{Year: 2026, Month: 4, Day: 1}},
 		ServiceName: "vps-42.vps.ovh.net", ServiceType: "vps", Rule: "vps-monthly",
 		Status: StatusFailed, Period: "P1M", Services: []int64{42, 43},
 		CapUcents: 1, Currency: "EUR", QuoteUcents: 2, QuoteWithTaxUcents: 3,
 		Payment:  renewd.PaymentForm{MethodID: 4, Mean: "bankAccount", MeanID: 5, Default: true},
 		IntentAt: at(1), OrderID: 6, OrderUcents: 7, OrderWithTaxUcents: 8, OrderExpires: at(2),
-		PayIntentAt: at(3), LastMoneyStep: StatusPaying, PaidAt: at(4), DeliveredAt: at(5), NewExpiration: at(6),
+		PayIntentAt: at(3), LastMoneyStep: StatusPaying, PaidAt: at(4), DeliveredAt: at(5), NewExpiration: renewd.DateOf(at(6)),
 		Approval: &Approval{
 			ID: "abc", PriceUcents: 9, RequestedAt: at(7), ExpiresAt: at(8), Decision: DecisionApproved,
 			DecidedBy: "slack:U1", DecidedAt: at(9), SlackChannel: "C1", SlackTS: "1.2",
@@ -54,7 +54,7 @@ func TestRecordEncodingRoundTrip(t *testing.T) {
 	allSet(t, "Record", reflect.ValueOf(full))
 	allSet(t, "Record.Payment", reflect.ValueOf(full.Payment))
 	nanos := fullRecord()
-	nanos.Term.Expiration = nanos.Term.Expiration.Add(5 * time.Millisecond)
+	nanos.Term.Expiration = renewd.DateOf(nanos.Term.Expiration.Start().Add(5 * time.Millisecond))
 	for name, rec := range map[string]Record{
 		"every field":            full,
 		"only required":          {Term: full.Term, Status: StatusDue, Created: t0, Updated: t0},
@@ -125,7 +125,7 @@ func TestFillPercentKeepsOrder(t *testing.T) {
 				if err := enqueue(tx, c.Now(), []Report{{Key: "cycle/" + time.Duration(i).String(), Body: []byte(`{"pad":"0123456789012345678901234567890123456789"}`)}}); err != nil {
 					return err
 				}
-				term := renewd.Term{Account: "acme", ServiceID: int64(i + 1), Expiration: t0.AddDate(0, 1, 0)}
+				term := renewd.Term{Account: "acme", ServiceID: int64(i + 1), Expiration: renewd.DateOf(t0.AddDate(0, 1, 0))}
 				for _, to := range pathTo[StatusPaid] {
 					if _, err := l.transition(tx, transitionArgs{actor: SystemActor, term: term, to: to, mutate: func(r *Record) error {
 						r.OrderUcents, r.Currency = 12*renewd.UcentsPerUnit, "EUR"

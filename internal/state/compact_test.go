@@ -36,7 +36,7 @@ func settleFull(t *testing.T, l *Ledger, term renewd.Term, services []int64) Rec
 		}
 	}
 	if _, err := l.Transition(term, StatusDelivered, "delivered: the expiration moved", func(r *Record) error {
-		r.NewExpiration = term.Expiration.AddDate(1, 0, 0)
+		r.NewExpiration = renewd.DateOf(term.Expiration.Start().AddDate(1, 0, 0))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestPruneSpentIndexKeepsLastMonth(t *testing.T) {
 		c.Set(at)
 		reach(t, l, term, StatusPaid)
 	}
-	beta := renewd.Term{Account: "beta", ServiceID: 1, Expiration: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+	beta := renewd.Term{Account: "beta", ServiceID: 1, Expiration: renewd.Date{Year: 2026, Month: 5, Day: 1}}
 	jan, feb, mar := termOf(1, 1), termOf(2, 1), termOf(3, 1)
 	pay(beta, time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
 	pay(jan, time.Date(2026, 1, 31, 23, 59, 59, 0, time.UTC))

@@ -63,7 +63,7 @@ func openTemp(t testing.TB, c *clock) *Ledger {
 
 // termOf returns a term of account "acme" for service id expiring on day.
 func termOf(id int64, day int) renewd.Term {
-	return renewd.Term{Account: "acme", ServiceID: id, Expiration: time.Date(2026, 4, day, 0, 0, 0, 0, time.UTC)}
+	return renewd.Term{Account: "acme", ServiceID: id, Expiration: renewd.Date{Year: 2026, Month: 4, Day: day}}
 }
 
 // step moves the term to status to the way the renewal engine would: a new

@@ -53,8 +53,8 @@ type Record struct {
 	// entering paid unless mutate set it. SpentSince sums by it.
 	PaidAt time.Time `json:"paidAt,omitzero"`
 	// DeliveredAt is set to now on entering delivered unless mutate set it.
-	DeliveredAt   time.Time `json:"deliveredAt,omitzero"`
-	NewExpiration time.Time `json:"newExpiration,omitzero"`
+	DeliveredAt   time.Time   `json:"deliveredAt,omitzero"`
+	NewExpiration renewd.Date `json:"newExpiration,omitzero"`
 
 	// Approval is the current approval request, nil when none was asked.
 	// A re-ask replaces it with a new one (new ID); the old ID is then

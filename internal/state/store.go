@@ -27,11 +27,9 @@ func termKey(term renewd.Term) (string, error) {
 	return term.String(), nil
 }
 
-// normalTerm is the term as stored: expiration in UTC, no monotonic reading.
-func normalTerm(term renewd.Term) renewd.Term {
-	term.Expiration = term.Expiration.UTC().Round(0)
-	return term
-}
+// normalTerm is the term as stored. A term's date needs no normalising;
+// the function stays as the one place that would do it.
+func normalTerm(term renewd.Term) renewd.Term { return term }
 
 // loadRecord reads the record stored under key; found is false when none is.
 func loadRecord(tx *bolt.Tx, key string) (rec Record, found bool, err error) {

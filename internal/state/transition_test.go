@@ -135,7 +135,7 @@ func TestLedgerOwnedFields(t *testing.T) {
 		t.Fatalf("paid: %+v", paid)
 	}
 	delivered, err := l.Transition(term, StatusDelivered, "expiration moved", func(r *Record) error {
-		r.NewExpiration = term.Expiration.AddDate(1, 0, 0)
+		r.NewExpiration = renewd.DateOf(term.Expiration.Start().AddDate(1, 0, 0))
 		return nil
 	})
 	if err != nil {
@@ -251,9 +251,9 @@ func TestTouch(t *testing.T) {
 func TestRejectsBadInput(t *testing.T) {
 	l := openTemp(t, newClock())
 	for name, term := range map[string]renewd.Term{
-		"no account":    {ServiceID: 1, Expiration: t0},
-		"slash account": {Account: "a/b", ServiceID: 1, Expiration: t0},
-		"no service":    {Account: "acme", Expiration: t0},
+		"no account":    {ServiceID: 1, Expiration: renewd.DateOf(t0)},
+		"slash account": {Account: "a/b", ServiceID: 1, Expiration: renewd.DateOf(t0)},
+		"no service":    {Account: "acme", Expiration: renewd.DateOf(t0)},
 		"no expiration": {Account: "acme", ServiceID: 1},
 	} {
 		if _, err := l.Transition(term, StatusDue, "x", nil); err == nil {
