@@ -67,6 +67,12 @@ type Service struct {
 	RawRenewMode string
 	// State is OVH's billing or lifecycle state, as sent (ok, expired, unpaid, toRenew...).
 	State string
+	// Problem, when not empty, says why OVH's answer for this service could
+	// not be read (an expiration in no known form, a field of the wrong
+	// type). The service is still listed, with whatever could be read (its
+	// ID always), so that it is reported rather than silently dropped;
+	// renewd never acts on it. The text is outside data: quote it.
+	Problem string
 }
 
 // Term names one renewal of one service: the expiration date being renewed
