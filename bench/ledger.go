@@ -80,7 +80,7 @@ func simulateLedger(services, monthlyPercent, days int, retention time.Duration,
 	for day := range days {
 		now = start.AddDate(0, 0, day)
 		for _, term := range delivering {
-			if _, err := ledger.Transition(term, state.StatusDelivered, "the expiration moved", nil); err != nil {
+			if _, err := ledger.Transition(term, state.StatusDelivered, "the expiration moved", nil, nil); err != nil {
 				return res, err
 			}
 			res.Transitions++
@@ -140,6 +140,7 @@ func renewTerm(l *state.Ledger, term renewd.Term, monthly bool, orderID int64) e
 			r.Services = []int64{term.ServiceID}
 			r.CapUcents, r.Currency, r.QuoteUcents, r.QuoteWithTaxUcents = 15*renewd.UcentsPerUnit, "EUR", ucents, ucents*12/10
 			r.Payment = renewd.PaymentForm{Default: true}
+			r.IntentOVH = time.Now()
 			return nil
 		}},
 		{state.StatusOrdered, fmt.Sprintf("order %d created at %s EUR", orderID, renewd.FormatAmount(ucents)), func(r *state.Record) error {
@@ -147,11 +148,14 @@ func renewTerm(l *state.Ledger, term renewd.Term, monthly bool, orderID int64) e
 			r.OrderExpires = term.Expiration.Start().Add(24 * time.Hour)
 			return nil
 		}},
-		{state.StatusPaying, fmt.Sprintf("paying order %d with default payment method", orderID), nil},
+		{state.StatusPaying, fmt.Sprintf("paying order %d with default payment method", orderID), func(r *state.Record) error {
+			r.PayIntentOVH = time.Now()
+			return nil
+		}},
 		{state.StatusPaid, fmt.Sprintf("order %d paid", orderID), nil},
 	}
 	for _, st := range steps {
-		if _, err := l.Transition(term, st.to, st.reason, st.mutate); err != nil {
+		if _, err := l.Transition(term, st.to, st.reason, st.mutate, nil); err != nil {
 			return err
 		}
 	}

@@ -107,7 +107,7 @@ func TestPlanShowsEveryServiceAndOrdersNothing(t *testing.T) {
 		"vps-alpha.vps.ovh.net": "renew",
 		"vps-beta.vps.ovh.net":  "nothing",
 		"vps-gamma.vps.ovh.net": "report",
-		"ns123456.ip-1-2-3.eu":  "refuse (over cap)",
+		"ns123456.ip-1-2-3.eu":  "refuse",
 		"legacy-db.example.net": "report",
 		"example.org":           "renew",
 	}

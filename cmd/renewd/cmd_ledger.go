@@ -124,7 +124,7 @@ func decide(ctx context.Context, e *env, verb string, args []string) error {
 	if err != nil {
 		return err
 	}
-	rec, err := renewal.Decide(l, id, decision, actor, time.Now())
+	rec, err := renewal.Decide(l, id, state.Decision(decision), actor)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			o.Service.Account, o.Service.Name, o.Service.Type, day(o.Service.Expiration), dash(o.Rule),
-			o.Action, dash(o.Status), money(o.Price), orderID(o.OrderID), o.Reason)
+			o.Action, dash(string(o.Status)), money(o.Price), orderID(o.OrderID), o.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -146,7 +146,7 @@ func writeOutcomesJSON(w io.Writer, sum renewal.Summary) error {
 	for _, o := range sortedOutcomes(sum.Outcomes) {
 		j := outcomeJSON{Account: o.Service.Account, ServiceID: o.Service.ID, Service: o.Service.Name,
 			Type: o.Service.Type, Expiration: o.Service.Expiration, Verdict: o.Verdict.String(), Rule: o.Rule,
-			Action: string(o.Action), Status: o.Status, OrderID: o.OrderID, Reason: o.Reason, NotRenewed: o.NotRenewed()}
+			Action: string(o.Action), Status: string(o.Status), OrderID: o.OrderID, Reason: o.Reason, NotRenewed: o.NotRenewed()}
 		if o.Price.Ucents != 0 {
 			j.Price = o.Price.String()
 		}

@@ -87,7 +87,7 @@ func writePlan(w io.Writer, rows []renewal.PlanRow) error {
 		}
 		would := r.Would
 		if r.Status != "" {
-			would += " [" + r.Status + "]"
+			would += " [" + string(r.Status) + "]"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			r.Service.Account, r.Service.Name, r.Service.Type, day(r.Service.Expiration), days, dash(r.Rule),
@@ -121,7 +121,7 @@ func writePlanJSON(w io.Writer, rows []renewal.PlanRow) error {
 		j := planJSON{Account: r.Service.Account, ServiceID: r.Service.ID, Service: r.Service.Name,
 			Type: r.Service.Type, Expiration: r.Service.Expiration, RenewMode: r.Service.RawRenewMode,
 			Verdict: r.Verdict.String(), Rule: r.Rule, Action: r.Action, Period: r.Period, DueAt: r.DueAt,
-			Would: r.Would, Why: r.Why, Status: r.Status}
+			Would: r.Would, Why: r.Why, Status: string(r.Status)}
 		if r.Quote.Ucents != 0 {
 			j.Quote = r.Quote.String()
 		}

@@ -70,6 +70,7 @@ type crashRig struct {
 	t       *testing.T
 	bin     string
 	fake    *ovhfake.Fake
+	clock   *ovhfake.Clock
 	dir     string
 	config  string
 	ledger  string
@@ -79,13 +80,15 @@ type crashRig struct {
 func newCrashRig(t *testing.T, bin string) *crashRig {
 	t.Helper()
 	expires := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 5) // due: 5 days left, renew_before 14d
+	// OVH's clock, which renewd times its settle delay by; ageIntents moves it.
+	clock := ovhfake.NewClock(time.Now())
 	fake := ovhfake.New(ovhfake.Scenario{
 		Services: []ovhfake.ServiceFixture{{
 			ID: crashServiceID, Name: "vps-crash.vps.ovh.net", Type: "vps", Expiration: expires,
 			Strategies: []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{crashServiceID}, PriceUcents: crashPrice}},
 		}},
 		PaymentMethods: []ovhfake.PaymentMethodFixture{{ID: 9001, PaymentType: "CREDIT_CARD", Default: true}},
-	}, ovhfake.Options{AppKey: crashAppKey, AppSecret: crashAppSecret, ConsumerKey: crashConsumerKey})
+	}, ovhfake.Options{AppKey: crashAppKey, AppSecret: crashAppSecret, ConsumerKey: crashConsumerKey, Now: clock.Now})
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 
@@ -103,7 +106,7 @@ func newCrashRig(t *testing.T, bin string) *crashRig {
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(crashConfig, dir, srv.URL+"/1.0")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &crashRig{t: t, bin: bin, fake: fake, dir: dir, config: cfg,
+	return &crashRig{t: t, bin: bin, fake: fake, clock: clock, dir: dir, config: cfg,
 		ledger: filepath.Join(dir, "renewd.db"), expires: expires}
 }
 
@@ -197,28 +200,11 @@ func (r *crashRig) term() state.Record {
 	return rec
 }
 
-// ageIntents moves the term's order and payment intents back by d, as if
-// the next run came d later: the binary runs on the real clock, and the
-// settle delay is only over for intents old enough.
+// ageIntents lets d pass on OVH's clock, the one renewd counts its settle
+// delay by: the intents are then d older, as if renewd had restarted later.
 func (r *crashRig) ageIntents(d time.Duration) {
 	r.t.Helper()
-	l, err := state.Open(r.ledger, state.Options{})
-	if err != nil {
-		r.t.Fatalf("open the ledger: %v", err)
-	}
-	defer l.Close()
-	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: renewd.DateOf(r.expires)}
-	if _, err := l.Touch(term, func(rec *state.Record) error {
-		if !rec.IntentAt.IsZero() {
-			rec.IntentAt = rec.IntentAt.Add(-d)
-		}
-		if !rec.PayIntentAt.IsZero() {
-			rec.PayIntentAt = rec.PayIntentAt.Add(-d)
-		}
-		return nil
-	}); err != nil {
-		r.t.Fatalf("age the intents of %s: %v", term, err)
-	}
+	r.clock.Advance(d)
 }
 
 // checkRecord asserts the fake saw wantOrders orders and wantPayments

@@ -100,7 +100,7 @@ func (c *Client) History(ctx context.Context, f state.HistoryFilter) ([]state.Ev
 // Decide approves (decision "approved") or denies ("denied") the approval
 // named by its id or its term, as actor, and returns the term's record.
 func (c *Client) Decide(ctx context.Context, approval, decision, actor string) (state.Record, error) {
-	route := map[string]string{state.DecisionApproved: "/approve", state.DecisionDenied: "/deny"}[decision]
+	route := map[string]string{string(state.DecisionApproved): "/approve", string(state.DecisionDenied): "/deny"}[decision]
 	if route == "" {
 		return state.Record{}, fmt.Errorf("decision %q: want approved or denied", decision)
 	}

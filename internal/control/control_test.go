@@ -115,17 +115,17 @@ func TestClientServer(t *testing.T) {
 	if diff := cmp.Diff([]state.HistoryFilter{{ServiceID: 7, Term: term, Limit: 5}, {}}, b.filters); diff != "" {
 		t.Errorf("history filters (-want +got):\n%s", diff)
 	}
-	if rec, err := c.Decide(ctx, "abc", state.DecisionApproved, "cli:alice"); err != nil || rec.Status != "approved" {
+	if rec, err := c.Decide(ctx, "abc", string(state.DecisionApproved), "cli:alice"); err != nil || rec.Status != "approved" {
 		t.Errorf("approve = %+v, %v", rec, err)
 	}
-	if _, err := c.Decide(ctx, "abc", state.DecisionDenied, "cli:bob"); err != nil {
+	if _, err := c.Decide(ctx, "abc", string(state.DecisionDenied), "cli:bob"); err != nil {
 		t.Error(err)
 	}
 	if diff := cmp.Diff([]string{"abc approved cli:alice", "abc denied cli:bob"}, b.decided); diff != "" {
 		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
 	for approval, code := range map[string]int{"gone": http.StatusNotFound, "late": http.StatusConflict} {
-		_, err := c.Decide(ctx, approval, state.DecisionApproved, "cli:x")
+		_, err := c.Decide(ctx, approval, string(state.DecisionApproved), "cli:x")
 		var ae *APIError
 		if !errors.As(err, &ae) || ae.Code != code || ae.Message != "approval "+approval+": "+map[string]string{"gone": state.ErrNotFound.Error(), "late": state.ErrApprovalExpired.Error()}[approval] {
 			t.Errorf("Decide(%s) = %v, want a %d with the backend's message", approval, err, code)

@@ -115,8 +115,8 @@ func Handler(b Backend, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", h.status)
 	mux.HandleFunc("GET /history", h.history)
-	mux.HandleFunc("POST /approve", func(w http.ResponseWriter, r *http.Request) { h.decide(w, r, state.DecisionApproved) })
-	mux.HandleFunc("POST /deny", func(w http.ResponseWriter, r *http.Request) { h.decide(w, r, state.DecisionDenied) })
+	mux.HandleFunc("POST /approve", func(w http.ResponseWriter, r *http.Request) { h.decide(w, r, string(state.DecisionApproved)) })
+	mux.HandleFunc("POST /deny", func(w http.ResponseWriter, r *http.Request) { h.decide(w, r, string(state.DecisionDenied)) })
 	mux.HandleFunc("POST /run-now", h.runNow)
 	mux.HandleFunc("POST /backup", h.backup)
 	return mux

@@ -95,14 +95,14 @@ func TestDaemonRenewsApprovesAndStops(t *testing.T) {
 
 	// Approve by term through the socket: the daemon runs a cycle at once,
 	// which pays it.
-	rec, err := c.Decide(ctx, term, state.DecisionApproved, "cli:alice")
+	rec, err := c.Decide(ctx, term, string(state.DecisionApproved), "cli:alice")
 	if err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	if rec.Status != state.StatusApproved {
 		t.Errorf("after approve: %s, want approved", rec.Status)
 	}
-	if _, err := c.Decide(ctx, term, state.DecisionDenied, "cli:bob"); err == nil {
+	if _, err := c.Decide(ctx, term, string(state.DecisionDenied), "cli:bob"); err == nil {
 		t.Error("deny after approve succeeded, want a refusal")
 	}
 	sum = e.metrics.waitCycle(t)

@@ -37,7 +37,7 @@ func TestEveryLogLineAboutAServiceNamesIt(t *testing.T) {
 	if err != nil || len(held) == 0 {
 		t.Fatalf("no term awaiting approval (%v); log:\n%s", err, e.log)
 	}
-	if _, err := d.Decide(held[0].Term.String(), state.DecisionApproved, "cli:alice"); err != nil {
+	if _, err := d.Decide(held[0].Term.String(), string(state.DecisionApproved), "cli:alice"); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
 	d.cycle(t.Context())

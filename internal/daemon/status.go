@@ -78,7 +78,7 @@ func (d *Daemon) Decide(approval, decision, actor string) (state.Record, error) 
 	if err != nil {
 		return state.Record{}, err
 	}
-	rec, err := renewal.Decide(d.ledger, id, decision, actor, d.now())
+	rec, err := renewal.Decide(d.ledger, id, state.Decision(decision), actor)
 	if err != nil {
 		return state.Record{}, err
 	}

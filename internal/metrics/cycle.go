@@ -92,7 +92,7 @@ func (m *Metrics) CycleDone(at time.Time, sum renewal.Summary, ok bool) {
 func (m *Metrics) exposeService(at time.Time, o renewal.Outcome, prev exposed, had bool) exposed {
 	svc := o.Service
 	id := strconv.FormatInt(svc.ID, 10)
-	now := exposed{typ: svc.Type, name: svc.Name, expiration: svc.Expiration, action: o.Action, state: o.Status}
+	now := exposed{typ: svc.Type, name: svc.Name, expiration: svc.Expiration, action: o.Action, state: string(o.Status)}
 	if now.state == "" {
 		now.state = StateNone
 	}

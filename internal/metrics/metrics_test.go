@@ -37,7 +37,7 @@ func outcome(account string, id int64, typ, name string, exp time.Time, act rene
 	return renewal.Outcome{
 		Service: renewd.Service{Account: account, ID: id, Type: typ, Name: name, Expiration: renewd.DateOf(exp), RenewMode: renewd.RenewManual},
 		Action:  act,
-		Status:  status,
+		Status:  state.Status(status),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
 )
 
 // TestApprovalFlow: a renewal held for approval is paid after a yes, never
@@ -37,7 +38,7 @@ func TestApprovalFlow(t *testing.T) {
 		if o := outcome(t, e.cycle(), 1001); o.Action != renewal.ActAwaiting {
 			t.Fatalf("cycle before the decision: %s (%s), want awaiting-approval", o.Action, o.Reason)
 		}
-		if _, err := renewal.Decide(e.ledger, a.ID, "approved", "slack:U1", e.clock.Now()); err != nil {
+		if _, err := renewal.Decide(e.ledger, a.ID, state.DecisionApproved, "slack:U1"); err != nil {
 			t.Fatalf("Decide: %v", err)
 		}
 		updates := e.reportsOf(renewd.ReportApprovalUpdate, 1001)
@@ -70,10 +71,10 @@ func TestApprovalFlow(t *testing.T) {
 	t.Run("denied is never paid", func(t *testing.T) {
 		e := newApprovalEnv(t)
 		a := e.record(tm).Approval
-		if _, err := renewal.Decide(e.ledger, a.ID, "denied", "cli:bob", e.clock.Now()); err != nil {
+		if _, err := renewal.Decide(e.ledger, a.ID, state.DecisionDenied, "cli:bob"); err != nil {
 			t.Fatalf("Decide: %v", err)
 		}
-		if _, err := renewal.Decide(e.ledger, a.ID, "approved", "cli:bob", e.clock.Now()); err == nil {
+		if _, err := renewal.Decide(e.ledger, a.ID, state.DecisionApproved, "cli:bob"); err == nil {
 			t.Errorf("a denied approval was approved afterwards")
 		}
 		for range 4 {
@@ -104,7 +105,7 @@ func TestApprovalFlow(t *testing.T) {
 		if len(updates) != 1 || updates[0].Decision != "expired" || updates[0].ApprovalID != first.ID {
 			t.Fatalf("approval updates %+v, want one expired for %s", updates, first.ID)
 		}
-		if _, err := renewal.Decide(e.ledger, first.ID, "approved", "slack:U1", e.clock.Now()); err == nil {
+		if _, err := renewal.Decide(e.ledger, first.ID, state.DecisionApproved, "slack:U1"); err == nil {
 			t.Fatalf("an expired approval was approved")
 		}
 
@@ -125,7 +126,7 @@ func TestApprovalFlow(t *testing.T) {
 		}
 
 		// The new request works.
-		if _, err := renewal.Decide(e.ledger, second.ID, "approved", "slack:U1", e.clock.Now()); err != nil {
+		if _, err := renewal.Decide(e.ledger, second.ID, state.DecisionApproved, "slack:U1"); err != nil {
 			t.Fatalf("Decide: %v", err)
 		}
 		e.clock.Advance(time.Minute)
@@ -140,7 +141,7 @@ func TestApprovalFlow(t *testing.T) {
 	t.Run("a bad decision word is refused", func(t *testing.T) {
 		e := newApprovalEnv(t)
 		a := e.record(tm).Approval
-		if _, err := renewal.Decide(e.ledger, a.ID, "yes", "cli:bob", e.clock.Now()); err == nil {
+		if _, err := renewal.Decide(e.ledger, a.ID, "yes", "cli:bob"); err == nil {
 			t.Fatalf("Decide accepted %q", "yes")
 		}
 		if rec := e.record(tm); rec.Status != "awaiting_approval" {

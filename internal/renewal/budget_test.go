@@ -8,6 +8,7 @@ import (
 	"github.com/renewd/renewd/internal/ovhfake"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
 )
 
 // TestMonthlyBudget: a 10.00 EUR monthly budget lets the first renewal
@@ -39,7 +40,7 @@ func TestMonthlyBudget(t *testing.T) {
 				t.Fatalf("1001: %s (%s), want paid", o.Action, o.Reason)
 			}
 			o := outcome(t, sum, 2002)
-			if o.Action != tt.wantAction || o.Status != tt.wantStatus {
+			if o.Action != tt.wantAction || string(o.Status) != tt.wantStatus {
 				t.Fatalf("2002: %s %s (%s), want %s %s", o.Action, o.Status, o.Reason, tt.wantAction, tt.wantStatus)
 			}
 			if n := len(ordersFor(f, 2002)); n != 0 {
@@ -97,7 +98,7 @@ func TestBudgetApprovalLetsItThrough(t *testing.T) {
 	if o := outcome(t, e.cycle(), 1001); o.Action != renewal.ActAwaiting {
 		t.Fatalf("first cycle: %s (%s), want awaiting-approval", o.Action, o.Reason)
 	}
-	if _, err := renewal.Decide(e.ledger, e.record(tm).Approval.ID, "approved", "cli:alice", e.clock.Now()); err != nil {
+	if _, err := renewal.Decide(e.ledger, e.record(tm).Approval.ID, state.DecisionApproved, "cli:alice"); err != nil {
 		t.Fatalf("Decide: %v", err)
 	}
 	e.clock.Advance(time.Minute)

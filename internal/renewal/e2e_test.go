@@ -82,7 +82,7 @@ func TestCycleEndToEnd(t *testing.T) {
 	}
 	gotOut := map[int64]got{}
 	for _, o := range sum.Outcomes {
-		gotOut[o.Service.ID] = got{o.Verdict, o.Action, o.Status}
+		gotOut[o.Service.ID] = got{o.Verdict, o.Action, string(o.Status)}
 	}
 	if diff := cmp.Diff(want, gotOut); diff != "" {
 		t.Fatalf("first cycle outcomes (-want +got):\n%s", diff)

@@ -2,11 +2,9 @@ package renewal
 
 import (
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/renewd/renewd"
-	"github.com/renewd/renewd/internal/ovh"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/state"
 )
@@ -19,42 +17,54 @@ const (
 	gateRefuse                   // refuse and report
 )
 
+type gateResult struct {
+	kind gateKind
+	why  string
+}
+
 // gate applies the cap, the approval rule and the monthly budget to a price.
-// An approval binds to the price it was given for: a higher price asks again.
-func (c *cycle) gate(rule policy.Rule, price renewd.Money, rec state.Record, exists bool) (gateKind, string) {
+// An approval binds to the price it was given for: a price above it, by even
+// one micro-cent, asks again. A price that is not a usable amount is refused
+// before anything is compared.
+func (c *cycle) gate(rule policy.Rule, price renewd.Money, t *term) gateResult {
+	if price.Ucents <= 0 {
+		return gateResult{gateRefuse, fmt.Sprintf("OVH gives no usable price (%s): renewd pays nothing it cannot check", price)}
+	}
 	approved := int64(-1)
-	if exists && rec.Approval != nil && rec.Approval.Decision == "approved" {
-		approved = rec.Approval.PriceUcents
+	if t.found && t.rec.Approval.Approved() {
+		approved = t.rec.Approval.PriceUcents
 	}
 	covered := price.Ucents <= approved
 	switch policy.CheckPrice(rule, price.Ucents) {
 	case policy.OverCapRefused:
-		return gateRefuse, "over the cap: " + policy.PriceReason(rule, price.Ucents)
+		return gateResult{gateRefuse, "over the cap: " + policy.PriceReason(rule, price.Ucents)}
 	case policy.OverCapHold:
 		if !covered {
-			return gateApproval, "over the cap, held for approval: " + policy.PriceReason(rule, price.Ucents)
+			return gateResult{gateApproval, "over the cap, held for approval: " + policy.PriceReason(rule, price.Ucents)}
 		}
 	case policy.NeedsApproval:
 		if !covered {
-			return gateApproval, "the rule asks for approval: " + policy.PriceReason(rule, price.Ucents)
+			return gateResult{gateApproval, "the rule asks for approval: " + policy.PriceReason(rule, price.Ucents)}
 		}
 	}
-	if over, why := c.overBudget(price, rec.Term); over {
+	if over, why := c.overBudget(price, t.key); over {
 		if c.s.Budget.Over == policy.OverCapApprove {
 			if covered {
-				return gateOpen, ""
+				return gateResult{gateOpen, ""}
 			}
-			return gateApproval, why + "; held for approval"
+			return gateResult{gateApproval, why + "; held for approval"}
 		}
-		return gateRefuse, why
+		return gateResult{gateRefuse, why}
 	}
-	return gateOpen, ""
+	return gateResult{gateOpen, ""}
 }
 
 // overBudget reports whether paying price would take this month's spending
 // over the budget. Spending is what the ledger records as paid since the
 // first of the month (UTC), plus orders in flight, so a restart resets
-// nothing and two renewals cannot both squeeze under the limit.
+// nothing and two renewals cannot both squeeze under the limit. A sum that
+// cannot be read or added up is over the budget: renewd pays nothing it
+// cannot count.
 func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) {
 	b := c.s.Budget
 	if b == nil {
@@ -63,105 +73,106 @@ func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) 
 	if price.Currency != "" && b.Currency != "" && price.Currency != b.Currency {
 		return true, fmt.Sprintf("the price is in %s but the budget is in %s", price.Currency, b.Currency)
 	}
-	month := time.Date(c.now.Year(), c.now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	now := c.e.now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var spent int64
+	add := func(v int64) bool {
+		if v < 0 || spent > (1<<62)-v {
+			return false
+		}
+		spent += v
+		return true
+	}
 	for _, a := range c.s.Accounts {
 		m, err := c.e.ledger.SpentSince(a.Account(), month)
 		if err != nil {
 			return true, fmt.Sprintf("the month's spending cannot be read: %v", err)
 		}
-		spent += m[b.Currency]
-		if b.Currency == "" {
-			for _, v := range m {
-				spent += v
+		for cur, v := range m {
+			if (b.Currency == "" || cur == b.Currency) && !add(v) {
+				return true, "the month's spending does not add up to a usable amount"
 			}
 		}
 	}
-	inflight, err := c.e.ledger.List(state.Filter{Statuses: []state.Status{stOrdering, stOrdered, stPaying}})
+	inflight, err := c.e.ledger.List(state.Filter{Statuses: []state.Status{state.StatusOrdering, state.StatusOrdered, state.StatusPaying}})
 	if err != nil {
 		return true, fmt.Sprintf("orders in flight cannot be read: %v", err)
 	}
 	for _, r := range inflight {
-		if r.Term == self {
-			continue
+		if r.Term != self && !add(max(r.OrderUcents, r.QuoteUcents)) {
+			return true, "the orders in flight do not add up to a usable amount"
 		}
-		spent += max(r.OrderUcents, r.QuoteUcents)
 	}
-	if spent+price.Ucents > b.MonthlyUcents {
+	if !add(price.Ucents) {
+		return true, "the price and the month's spending do not add up to a usable amount"
+	}
+	if spent > b.MonthlyUcents {
 		return true, fmt.Sprintf("over the monthly budget: %s spent or committed + %s > %s",
-			renewd.FormatAmount(spent), renewd.FormatAmount(price.Ucents), renewd.Money{Ucents: b.MonthlyUcents, Currency: b.Currency})
+			renewd.FormatAmount(spent-price.Ucents), renewd.FormatAmount(price.Ucents), renewd.Money{Ucents: b.MonthlyUcents, Currency: b.Currency})
 	}
 	return false, ""
 }
 
 // hold refuses the term or asks for approval, unless the ledger already says
-// so for the same price (nothing new to report).
-func (c *cycle) hold(log *slog.Logger, gate gateKind, why string, svc renewd.Service, rule policy.Rule, strat ovh.Strategy, price renewd.Money, rec state.Record, exists bool, out Outcome) Outcome {
-	term := svc.Term()
-	fill := func(r *state.Record) {
-		fillTerm(r, svc, rule)
-		r.Services = append([]int64(nil), strat.Services...)
-		r.QuoteUcents, r.Currency = price.Ucents, price.Currency
+// so for the same price (nothing new to report). A term that holds an order
+// keeps it.
+func (c *cycle) hold(t *term, g gateResult, price renewd.Money, services []int64) move {
+	r := t.rec
+	fill := func(rec *state.Record) {
+		fillTerm(rec, t.svc, *t.rule)
+		rec.Services = append([]int64(nil), services...)
+		rec.QuoteUcents, rec.Currency = price.Ucents, price.Currency
 	}
-	out.Price = price
-	if gate == gateRefuse {
-		out.Action, out.Reason = ActRefused, why
-		if exists && rec.Status == stRefused && rec.QuoteUcents == price.Ucents {
-			out.Status = string(rec.Status)
-			return out
+	if g.kind == gateRefuse {
+		if t.found && r.Status == state.StatusRefused && r.QuoteUcents == price.Ucents {
+			return stop(ActRefused, "%s", g.why)
 		}
-		tmp := rec
-		tmp.Term = term
-		fill(&tmp)
-		rec, err := c.e.ledger.Transition(term, stRefused, why, func(r *state.Record) error {
-			fill(r)
-			return nil
-		}, c.termReport(renewd.ReportRefused, tmp, why, "renewd checks the price again on every cycle while the service is due"))
-		if err != nil {
-			return c.fail(out, term, svc, rule, "record the refusal", err)
-		}
-		log.Warn("renewal refused", "reason", why)
-		out.Status = string(rec.Status)
-		return out
+		m := write(state.StatusRefused, g.why, func(rec *state.Record) error { fill(rec); return nil },
+			c.termReport(renewd.ReportRefused, g.why, "renewd checks the price again on every cycle while the service is due"))
+		m.then = func(t *term) { t.log.Warn("renewal refused", "reason", g.why) }
+		return m
 	}
-
-	out.Action, out.Reason = ActAwaiting, why
-	if exists && rec.Status == stAwaitingApproval && rec.Approval != nil && rec.Approval.Decision == "" &&
-		rec.Approval.PriceUcents == price.Ucents {
-		out.Status = string(rec.Status)
-		return out
+	if t.found && r.Status == state.StatusAwaitingApproval && r.Approval.Pending() && r.Approval.PriceUcents == price.Ucents {
+		return stop(ActAwaiting, "%s", g.why)
 	}
-	if exists && rec.Status == stApprovalExpired && rec.Approval != nil && !rec.Approval.DecidedAt.Before(c.now) {
-		out.Status = string(rec.Status)
-		out.Reason = "the approval request expired without an answer; asked again on the next cycle"
-		return out
+	if t.found && r.Status == state.StatusApprovalExpired && r.Approval != nil && !r.Approval.DecidedAt.Before(c.now) {
+		return stop(ActAwaiting, "the approval request expired without an answer; asked again on the next cycle")
 	}
 	id, err := state.NewApprovalID()
 	if err != nil {
-		return c.fail(out, term, svc, rule, "make an approval id", err)
+		return c.failure(t, "make an approval id", err)
 	}
 	// A request answered after the service expired would come too late:
 	// it ends at the expiration when that comes first, and is asked again
 	// on the next cycle while the service is still due.
-	deadline := c.now.Add(c.s.approvalTimeout())
-	if exp := svc.Expiration.Start(); exp.After(c.now) && exp.Before(deadline) {
+	now := c.e.now().UTC()
+	deadline := now.Add(c.s.approvalTimeout())
+	if exp := t.svc.Expiration.Start(); exp.After(now) && exp.Before(deadline) {
 		deadline = exp
 	}
-	approval := &state.Approval{ID: id, PriceUcents: price.Ucents, RequestedAt: c.now, ExpiresAt: deadline}
-	tmp := rec
-	tmp.Term = term
-	fill(&tmp)
-	tmp.Approval = approval
-	rec, err = c.e.ledger.Transition(term, stAwaitingApproval, why, func(r *state.Record) error {
-		fill(r)
-		a := *approval
-		r.Approval = &a
+	m := write(state.StatusAwaitingApproval, g.why, func(rec *state.Record) error {
+		fill(rec)
+		rec.Approval = &state.Approval{ID: id, PriceUcents: price.Ucents, RequestedAt: now, ExpiresAt: deadline}
 		return nil
-	}, approvalReport(c.now, renewd.ReportApprovalRequest, tmp, why))
-	if err != nil {
-		return c.fail(out, term, svc, rule, "record the approval request", err)
+	}, func(stored state.Record) []state.Report {
+		return []state.Report{approvalReport(renewd.ReportApprovalRequest, stored, g.why)}
+	})
+	m.then = func(t *term) {
+		t.log.Info("renewal held for approval", "approval_id", id, "reason", g.why, "expires", deadline)
 	}
-	log.Info("renewal held for approval", "approval_id", id, "reason", why, "expires", approval.ExpiresAt)
-	out.Status = string(rec.Status)
-	return out
+	return m
+}
+
+func fillTerm(r *state.Record, svc renewd.Service, rule policy.Rule) {
+	r.ServiceName, r.ServiceType, r.Rule = svc.Name, svc.Type, rule.Name
+	r.Period = rule.Period.String()
+	r.CapUcents = rule.MaxPrice
+	r.Payment = rule.Payment
+}
+
+func decidedBy(r state.Record) string {
+	if r.Approval != nil && r.Approval.DecidedBy != "" {
+		return r.Approval.DecidedBy
+	}
+	return "an approver"
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
+	"github.com/renewd/renewd/internal/state"
 )
 
 // TestCreatedOrderAboveCapIsRefused: the order OVH creates costs more than
@@ -81,7 +82,7 @@ func TestCreatedOrderAboveApprovedPriceAsksAgain(t *testing.T) {
 	if first == nil || first.PriceUcents != eur(t, "7.00") {
 		t.Fatalf("approval %+v, want one at 7.00", first)
 	}
-	if _, err := renewal.Decide(e.ledger, first.ID, "approved", "cli:alice", e.clock.Now()); err != nil {
+	if _, err := renewal.Decide(e.ledger, first.ID, state.DecisionApproved, "cli:alice"); err != nil {
 		t.Fatalf("Decide: %v", err)
 	}
 	f.RaiseOrderPrice(1001, eur(t, "9.00"))
@@ -102,7 +103,7 @@ func TestCreatedOrderAboveApprovedPriceAsksAgain(t *testing.T) {
 		t.Errorf("%d approval requests, want 2", n)
 	}
 	// The old approval cannot decide the new price.
-	if _, err := renewal.Decide(e.ledger, first.ID, "approved", "cli:alice", e.clock.Now()); err == nil {
+	if _, err := renewal.Decide(e.ledger, first.ID, state.DecisionApproved, "cli:alice"); err == nil {
 		t.Errorf("Decide on the superseded approval succeeded")
 	}
 
@@ -114,7 +115,7 @@ func TestCreatedOrderAboveApprovedPriceAsksAgain(t *testing.T) {
 		t.Fatalf("%d payments before the new approval, want 0", m)
 	}
 
-	if _, err := renewal.Decide(e.ledger, second.ID, "approved", "cli:alice", e.clock.Now()); err != nil {
+	if _, err := renewal.Decide(e.ledger, second.ID, state.DecisionApproved, "cli:alice"); err != nil {
 		t.Fatalf("Decide: %v", err)
 	}
 	e.clock.Advance(time.Minute)

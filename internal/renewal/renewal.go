@@ -5,6 +5,12 @@
 // and an outcome that is not known is reconciled against OVH before anything
 // is tried again.
 //
+// The money path of a term is one state machine (machine.go): a loop over
+// the term's ledger status in which each step makes at most one OVH call or
+// one ledger transition. "When does renewd pay?" is answered by one
+// function, decideWithOrder. `renewd plan` runs the same machine and stops
+// before its first write.
+//
 // An Engine is safe for concurrent use, but runs one cycle at a time: a
 // second Cycle call waits for the first.
 package renewal
@@ -31,19 +37,23 @@ type OVH interface {
 	CreateRenewOrder(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
 	Order(ctx context.Context, orderID int64) (ovh.Order, error)
 	OrderStatus(ctx context.Context, orderID int64) (string, error)
-	FindRenewOrder(ctx context.Context, since time.Time, serviceName string, period renewd.Period, skip func(orderID int64) bool) (ovh.Order, string, bool, error)
+	OrdersSince(ctx context.Context, from time.Time) ([]int64, error)
+	OrderItems(ctx context.Context, orderID int64) ([]ovh.OrderItem, error)
 	Pay(ctx context.Context, orderID int64, form renewd.PaymentForm) error
+	// ServerTime reads OVH's clock (GET /auth/time).
+	ServerTime(ctx context.Context) (time.Time, error)
 }
 
 // Ledger is what a cycle needs from the ledger. *state.Ledger provides it.
 type Ledger interface {
 	Get(term renewd.Term) (state.Record, bool, error)
-	Transition(term renewd.Term, to state.Status, reason string, mutate func(*state.Record) error, reports ...state.Report) (state.Record, error)
+	Transition(term renewd.Term, to state.Status, reason string, mutate func(*state.Record) error, reports state.Reports) (state.Record, error)
 	Touch(term renewd.Term, mutate func(*state.Record) error) (state.Record, error)
 	ForService(account string, serviceID int64) ([]state.Record, error)
 	InFlight() ([]state.Record, error)
 	List(filter state.Filter) ([]state.Record, error)
 	SpentSince(account string, since time.Time) (map[string]int64, error)
+	OrderOwner(account string, orderID int64) (renewd.Term, bool, error)
 	Enqueue(reports ...state.Report) error
 	EnqueueOnce(r state.Report) (bool, error)
 }
@@ -71,10 +81,15 @@ type Settings struct {
 	// DeliveryTimeout is how long after payment the expiration must have
 	// moved before the term is reported undelivered; 0 = 24h.
 	DeliveryTimeout time.Duration
-	// Settle is how old an intent must be before "OVH shows no order (or no
-	// payment) for it" is believed; younger intents are left for a later
-	// cycle, because an order may take a moment to appear. 0 = 2m.
+	// Settle is how long, on OVH's clock, after a money call returned (or
+	// after its intent plus CallTimeout, when the call's end is not known)
+	// "OVH shows no order (or no payment) for it" is believed; until then
+	// the term waits, because an order may take a moment to appear. 0 = 2m.
 	Settle time.Duration
+	// CallTimeout is the longest one OVH call can take (the client's
+	// timeout): a money call whose end was not recorded (a crash) is taken
+	// to have ended this long after its intent. 0 = ovh.DefaultCallTimeout.
+	CallTimeout time.Duration
 	// RetryAfter is the schedule of waits after the n-th failure of a term;
 	// nil = DefaultRetryAfter.
 	RetryAfter []time.Duration
@@ -95,6 +110,9 @@ var DefaultRetryAfter = []time.Duration{
 func (s Settings) approvalTimeout() time.Duration { return orDefault(s.ApprovalTimeout, 72*time.Hour) }
 func (s Settings) deliveryTimeout() time.Duration { return orDefault(s.DeliveryTimeout, 24*time.Hour) }
 func (s Settings) settle() time.Duration          { return orDefault(s.Settle, 2*time.Minute) }
+func (s Settings) callTimeout() time.Duration {
+	return orDefault(s.CallTimeout, ovh.DefaultCallTimeout)
+}
 
 func (s Settings) retryAfter(failures int) time.Duration {
 	sched := s.RetryAfter
@@ -103,6 +121,21 @@ func (s Settings) retryAfter(failures int) time.Duration {
 	}
 	i := min(max(failures-1, 0), len(sched)-1)
 	return sched[i]
+}
+
+// maxRetryAfter is the longest wait of the schedule: a stored next attempt
+// further away than this from its record's update can only come from a
+// clock that went back.
+func (s Settings) maxRetryAfter() time.Duration {
+	sched := s.RetryAfter
+	if len(sched) == 0 {
+		sched = DefaultRetryAfter
+	}
+	longest := time.Duration(0)
+	for _, d := range sched {
+		longest = max(longest, d)
+	}
+	return longest
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -119,14 +152,18 @@ type Options struct {
 	Now    func() time.Time // nil = time.Now
 	// OnPaid, when set, is called after a payment is recorded (for metrics).
 	OnPaid func(account, currency string, ucents int64)
+	// OnSilent, when set, is called for every due, covered service a cycle
+	// left without an accounted ending (for metrics); each is also reported.
+	OnSilent func(account string)
 }
 
 // Engine runs renewal cycles against a ledger.
 type Engine struct {
-	ledger Ledger
-	log    *slog.Logger
-	now    func() time.Time
-	onPaid func(account, currency string, ucents int64)
+	ledger   Ledger
+	log      *slog.Logger
+	now      func() time.Time
+	onPaid   func(account, currency string, ucents int64)
+	onSilent func(account string)
 
 	mu sync.Mutex // one cycle at a time
 
@@ -165,7 +202,7 @@ func (e *Engine) forgetNotices() {
 
 // New returns an engine. It does no I/O.
 func New(opts Options) *Engine {
-	e := &Engine{ledger: opts.Ledger, log: opts.Logger, now: opts.Now, onPaid: opts.OnPaid}
+	e := &Engine{ledger: opts.Ledger, log: opts.Logger, now: opts.Now, onPaid: opts.OnPaid, onSilent: opts.OnSilent}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

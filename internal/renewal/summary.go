@@ -3,23 +3,38 @@ package renewal
 import (
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/policy"
+	"github.com/renewd/renewd/internal/state"
 )
 
 // Action says what a cycle did with one service.
 type Action string
 
 const (
-	ActNothing     Action = "nothing"           // not due, ignored, or nothing new
-	ActReported    Action = "reported"          // due but not renewed by renewd (notify, automatic, uncovered...)
-	ActPaid        Action = "paid"              // ordered (or adopted) and paid in this cycle
-	ActAlreadyPaid Action = "already-paid"      // paid earlier; following delivery
-	ActDelivered   Action = "delivered"         // OVH moved the expiration
-	ActAwaiting    Action = "awaiting-approval" // held for a person
-	ActDenied      Action = "denied"            // a person said no
-	ActRefused     Action = "refused"           // over the cap or the budget
-	ActPending     Action = "pending"           // an unknown outcome waits for reconciliation
-	ActFailed      Action = "failed"            // a step failed; retried later
+	ActNothing          Action = "nothing"           // not due, ignored, or nothing new
+	ActReported         Action = "reported"          // due but not renewed by renewd (notify, automatic, uncovered...)
+	ActPaid             Action = "paid"              // ordered (or adopted) and paid in this cycle
+	ActAlreadyPaid      Action = "already-paid"      // paid earlier; following delivery
+	ActDelivered        Action = "delivered"         // OVH moved the expiration after renewd's payment
+	ActRenewedElsewhere Action = "renewed-elsewhere" // the re-read shows a later expiration: renewed by other means
+	ActAwaiting         Action = "awaiting-approval" // held for a person
+	ActDenied           Action = "denied"            // a person said no
+	ActRefused          Action = "refused"           // over the cap or the budget
+	ActPending          Action = "pending"           // an order or payment waits: an unknown outcome, an earlier term, OVH delivering
+	ActFailed           Action = "failed"            // a step failed; retried later
 )
+
+// accounted reports whether a due, covered renewal may end a cycle with
+// this action: each is a state the operator is told about (or renewd's own
+// success). Anything else is a silent no-op, which the cycle reports as a
+// failure (noSilentNoOp).
+func (a Action) accounted() bool {
+	switch a {
+	case ActPaid, ActAlreadyPaid, ActDelivered, ActRenewedElsewhere, ActAwaiting, ActDenied,
+		ActRefused, ActPending, ActFailed:
+		return true
+	}
+	return false
+}
 
 // Outcome is what happened to one service in a cycle.
 type Outcome struct {
@@ -27,8 +42,9 @@ type Outcome struct {
 	Verdict policy.Verdict
 	Rule    string
 	Action  Action
-	// Status is the term's ledger status after the cycle ("" when no record).
-	Status  string
+	// Status is the term's ledger status after the cycle (StatusNone when
+	// there is no record).
+	Status  state.Status
 	Reason  string
 	Price   renewd.Money
 	OrderID int64
@@ -41,7 +57,7 @@ func (o Outcome) NotRenewed() bool {
 		return false
 	}
 	switch o.Action {
-	case ActPaid, ActAlreadyPaid, ActDelivered:
+	case ActPaid, ActAlreadyPaid, ActDelivered, ActRenewedElsewhere:
 		return false
 	}
 	return true
@@ -51,7 +67,8 @@ func (o Outcome) NotRenewed() bool {
 type Summary struct {
 	Outcomes []Outcome
 	// Errors are failures that stopped part of the cycle (an account whose
-	// inventory failed). Each was reported.
+	// inventory failed, a ledger record that cannot be read). Each was
+	// reported.
 	Errors []error
 }
 

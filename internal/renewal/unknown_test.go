@@ -71,7 +71,7 @@ func TestUnknownOutcomes(t *testing.T) {
 			f.Inject(tt.fault)
 
 			o := outcome(t, e.cycle(), 1001)
-			if o.Action != tt.firstAction || o.Status != tt.firstStatus {
+			if o.Action != tt.firstAction || string(o.Status) != tt.firstStatus {
 				t.Fatalf("first cycle: %s %s (%s), want %s %s", o.Action, o.Status, o.Reason, tt.firstAction, tt.firstStatus)
 			}
 			if n := len(f.Orders()); n != tt.ordersAfterFirst {

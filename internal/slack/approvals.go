@@ -118,9 +118,9 @@ func clickOf(cb slackapi.InteractionCallback) (click, bool) {
 		var decision string
 		switch a.ActionID {
 		case ActionApprove:
-			decision = state.DecisionApproved
+			decision = string(state.DecisionApproved)
 		case ActionDeny:
-			decision = state.DecisionDenied
+			decision = string(state.DecisionDenied)
 		default:
 			continue
 		}

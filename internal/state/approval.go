@@ -59,8 +59,8 @@ func approvalRecord(tx *bolt.Tx, id string) (Record, renewd.Term, error) {
 
 // Decide records a human decision on an approval, in one committed
 // transaction, and moves the term to approved or denied with an Event
-// whose Actor is actor; the reports go to the outbox in the same
-// transaction. decision is DecisionApproved or DecisionDenied; actor names
+// whose Actor is actor; the reports, computed from the record as stored,
+// go to the outbox in the same transaction (reports may be nil). decision is DecisionApproved or DecisionDenied; actor names
 // who decided ("slack:U0123", "cli:alice") and is checked against no list
 // here: the caller checks its allow-list first.
 //
@@ -69,7 +69,7 @@ func approvalRecord(tx *bolt.Tx, id string) (Record, renewd.Term, error) {
 // ErrAlreadyDecided when the approval is not pending any more (a replayed
 // click, or the term moved on); ErrApprovalExpired when now is past
 // ExpiresAt. Nothing is written on error.
-func (l *Ledger) Decide(approvalID, decision, actor string, reports ...Report) (Record, error) {
+func (l *Ledger) Decide(approvalID string, decision Decision, actor string, reports Reports) (Record, error) {
 	var to Status
 	switch decision {
 	case DecisionApproved:

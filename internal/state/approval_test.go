@@ -39,7 +39,7 @@ func ask(t *testing.T, l *Ledger, term renewd.Term, price int64, expires time.Ti
 	_, err = l.Transition(term, StatusAwaitingApproval, "over 10.00 EUR", func(r *Record) error {
 		r.Approval = &Approval{ID: id, PriceUcents: price, RequestedAt: t0, ExpiresAt: expires}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,20 +48,20 @@ func ask(t *testing.T, l *Ledger, term renewd.Term, price int64, expires time.Ti
 
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
-		decision string
+		decision Decision
 		want     Status
 	}{
 		{DecisionApproved, StatusApproved},
 		{DecisionDenied, StatusDenied},
 	} {
-		t.Run(tc.decision, func(t *testing.T) {
+		t.Run(string(tc.decision), func(t *testing.T) {
 			c := newClock()
 			l := openTemp(t, c)
 			term := termOf(1, 1)
 			id := ask(t, l, term, 15*renewd.UcentsPerUnit, t0.Add(24*time.Hour))
 			c.Advance(time.Hour)
 
-			rec, err := l.Decide(id, tc.decision, "slack:U0123", Report{Key: "approval/" + id, Kind: "decided"})
+			rec, err := l.Decide(id, tc.decision, "slack:U0123", queue(Report{Key: "approval/" + id, Kind: "decided"}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestDecide(t *testing.T) {
 			}
 			evs := historyOf(t, l, term)
 			last := evs[len(evs)-1]
-			if last.To != tc.want || last.Actor != "slack:U0123" || last.Reason != tc.decision+" by slack:U0123" {
+			if last.To != tc.want || last.Actor != "slack:U0123" || last.Reason != string(tc.decision)+" by slack:U0123" {
 				t.Fatalf("last event = %+v", last)
 			}
 			items, err := l.Outbox(0)
@@ -112,7 +112,7 @@ func TestDecideRefusals(t *testing.T) {
 			name: "replayed click",
 			setup: func(t *testing.T, l *Ledger, _ *clock) string {
 				id := ask(t, l, termOf(1, 1), 1, t0.Add(time.Hour))
-				if _, err := l.Decide(id, DecisionApproved, "slack:U1"); err != nil {
+				if _, err := l.Decide(id, DecisionApproved, "slack:U1", nil); err != nil {
 					t.Fatal(err)
 				}
 				return id
@@ -133,7 +133,7 @@ func TestDecideRefusals(t *testing.T) {
 			setup: func(t *testing.T, l *Ledger, c *clock) string {
 				id := ask(t, l, termOf(1, 1), 1, t0.Add(time.Hour))
 				c.Advance(2 * time.Hour)
-				if _, err := l.Transition(termOf(1, 1), StatusApprovalExpired, "no answer", nil); err != nil {
+				if _, err := l.Transition(termOf(1, 1), StatusApprovalExpired, "no answer", nil, nil); err != nil {
 					t.Fatal(err)
 				}
 				return id
@@ -153,7 +153,7 @@ func TestDecideRefusals(t *testing.T) {
 			name: "term moved on",
 			setup: func(t *testing.T, l *Ledger, _ *clock) string {
 				id := ask(t, l, termOf(1, 1), 1, t0.Add(time.Hour))
-				if _, err := l.Transition(termOf(1, 1), StatusRefused, "budget exhausted", nil); err != nil {
+				if _, err := l.Transition(termOf(1, 1), StatusRefused, "budget exhausted", nil, nil); err != nil {
 					t.Fatal(err)
 				}
 				return id
@@ -168,7 +168,7 @@ func TestDecideRefusals(t *testing.T) {
 			before, _, _ := l.Get(termOf(1, 1))
 			outboxBefore, _ := l.Outbox(0)
 
-			_, err := l.Decide(id, DecisionApproved, "slack:U2", Report{Key: "approval/" + id})
+			_, err := l.Decide(id, DecisionApproved, "slack:U2", queue(Report{Key: "approval/" + id}))
 			wantErrIs(t, err, tc.want)
 			if tc.alsoNot != nil && errors.Is(err, tc.alsoNot) {
 				t.Fatalf("err = %v, must not be %v", err, tc.alsoNot)
@@ -194,7 +194,7 @@ func TestDecideSupersedingApprovalWorks(t *testing.T) {
 	if err != nil || rec.Approval.ID != current {
 		t.Fatalf("ApprovalByID(old) = approval %v, err %v; want the record with the current approval", rec.Approval, err)
 	}
-	rec, err = l.Decide(current, DecisionApproved, "cli:alice")
+	rec, err = l.Decide(current, DecisionApproved, "cli:alice", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,13 +206,13 @@ func TestDecideSupersedingApprovalWorks(t *testing.T) {
 func TestDecideBadArguments(t *testing.T) {
 	l := openTemp(t, newClock())
 	id := ask(t, l, termOf(1, 1), 1, time.Time{}) // no deadline
-	if _, err := l.Decide(id, "maybe", "cli:alice"); err == nil {
+	if _, err := l.Decide(id, "maybe", "cli:alice", nil); err == nil {
 		t.Fatal("Decide accepted decision \"maybe\"")
 	}
-	if _, err := l.Decide(id, DecisionApproved, ""); err == nil {
+	if _, err := l.Decide(id, DecisionApproved, "", nil); err == nil {
 		t.Fatal("Decide accepted an empty actor")
 	}
-	if _, err := l.Decide(id, DecisionApproved, "cli:alice"); err != nil {
+	if _, err := l.Decide(id, DecisionApproved, "cli:alice", nil); err != nil {
 		t.Fatalf("an approval without deadline: %v", err)
 	}
 	_, err := l.ApprovalByID("nosuch")

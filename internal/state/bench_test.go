@@ -14,7 +14,7 @@ func BenchmarkTransition(b *testing.B) {
 	i := int64(0)
 	for b.Loop() {
 		i++
-		if _, err := l.Transition(termOf(i, 1), StatusDue, "in window", nil); err != nil {
+		if _, err := l.Transition(termOf(i, 1), StatusDue, "in window", nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -31,16 +31,21 @@ type storedRecord struct {
 	Payment      *storedPayment `json:"pf,omitempty"`
 
 	IntentAt      time.Time `json:"ia,omitzero"`
+	IntentOVH     time.Time `json:"io,omitzero"`
 	OrderID       int64     `json:"o,omitempty"`
 	Order         int64     `json:"ou,omitempty"`
 	OrderWithTax  int64     `json:"ot,omitempty"`
 	OrderExpires  time.Time `json:"oe,omitzero"`
 	PayIntentAt   time.Time `json:"pi,omitzero"`
+	PayIntentOVH  time.Time `json:"po,omitzero"`
+	CallEndOVH    time.Time `json:"ce,omitzero"`
+	OtherOrders   []int64   `json:"oo,omitempty"`
 	LastMoneyStep Status    `json:"lm,omitempty"`
 
 	PaidAt        time.Time   `json:"pa,omitzero"`
 	DeliveredAt   time.Time   `json:"de,omitzero"`
 	NewExpiration renewd.Date `json:"ne,omitzero"`
+	Adopted       bool        `json:"ad,omitempty"`
 
 	Approval *storedApproval `json:"ap,omitempty"`
 
@@ -64,7 +69,7 @@ type storedApproval struct {
 	PriceUcents  int64     `json:"p"`
 	RequestedAt  time.Time `json:"rq,omitzero"`
 	ExpiresAt    time.Time `json:"ex,omitzero"`
-	Decision     string    `json:"d,omitempty"`
+	Decision     Decision  `json:"d,omitempty"`
 	DecidedBy    string    `json:"by,omitempty"`
 	DecidedAt    time.Time `json:"da,omitzero"`
 	SlackChannel string    `json:"ch,omitempty"`
@@ -77,9 +82,10 @@ func encodeRecord(rec Record) ([]byte, error) {
 		Name: rec.ServiceName, Type: rec.ServiceType, Rule: rec.Rule,
 		Status: rec.Status, Period: rec.Period, Services: rec.Services,
 		Cap: rec.CapUcents, Currency: rec.Currency, Quote: rec.QuoteUcents, QuoteWithTax: rec.QuoteWithTaxUcents,
-		IntentAt: rec.IntentAt, OrderID: rec.OrderID, Order: rec.OrderUcents, OrderWithTax: rec.OrderWithTaxUcents,
-		OrderExpires: rec.OrderExpires, PayIntentAt: rec.PayIntentAt, LastMoneyStep: rec.LastMoneyStep,
-		PaidAt: rec.PaidAt, DeliveredAt: rec.DeliveredAt, NewExpiration: rec.NewExpiration,
+		IntentAt: rec.IntentAt, IntentOVH: rec.IntentOVH, OrderID: rec.OrderID, Order: rec.OrderUcents, OrderWithTax: rec.OrderWithTaxUcents,
+		OrderExpires: rec.OrderExpires, PayIntentAt: rec.PayIntentAt, PayIntentOVH: rec.PayIntentOVH, CallEndOVH: rec.CallEndOVH,
+		OtherOrders: rec.OtherOrders, LastMoneyStep: rec.LastMoneyStep,
+		PaidAt: rec.PaidAt, DeliveredAt: rec.DeliveredAt, NewExpiration: rec.NewExpiration, Adopted: rec.Adopted,
 		Attempts: rec.Attempts, NextAttempt: rec.NextAttempt, LastError: rec.LastError, Reason: rec.Reason,
 		Created: rec.Created, Updated: rec.Updated,
 	}
@@ -106,13 +112,22 @@ func decodeRecord(key string, raw []byte) (Record, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return Record{}, fmt.Errorf("decode record %s: %w", key, err)
 	}
+	rec := recordFromStored(s)
+	rec.Term = term
+	return rec, nil
+}
+
+// recordFromStored maps a stored record's fields onto a Record; the term,
+// which the key holds, is left for the caller.
+func recordFromStored(s storedRecord) Record {
 	rec := Record{
-		Term: term, ServiceName: s.Name, ServiceType: s.Type, Rule: s.Rule,
+		ServiceName: s.Name, ServiceType: s.Type, Rule: s.Rule,
 		Status: s.Status, Period: s.Period, Services: s.Services,
 		CapUcents: s.Cap, Currency: s.Currency, QuoteUcents: s.Quote, QuoteWithTaxUcents: s.QuoteWithTax,
-		IntentAt: s.IntentAt, OrderID: s.OrderID, OrderUcents: s.Order, OrderWithTaxUcents: s.OrderWithTax,
-		OrderExpires: s.OrderExpires, PayIntentAt: s.PayIntentAt, LastMoneyStep: s.LastMoneyStep,
-		PaidAt: s.PaidAt, DeliveredAt: s.DeliveredAt, NewExpiration: s.NewExpiration,
+		IntentAt: s.IntentAt, IntentOVH: s.IntentOVH, OrderID: s.OrderID, OrderUcents: s.Order, OrderWithTaxUcents: s.OrderWithTax,
+		OrderExpires: s.OrderExpires, PayIntentAt: s.PayIntentAt, PayIntentOVH: s.PayIntentOVH, CallEndOVH: s.CallEndOVH,
+		OtherOrders: s.OtherOrders, LastMoneyStep: s.LastMoneyStep,
+		PaidAt: s.PaidAt, DeliveredAt: s.DeliveredAt, NewExpiration: s.NewExpiration, Adopted: s.Adopted,
 		Attempts: s.Attempts, NextAttempt: s.NextAttempt, LastError: s.LastError, Reason: s.Reason,
 		Created: s.Created, Updated: s.Updated,
 	}
@@ -126,10 +141,10 @@ func decodeRecord(key string, raw []byte) (Record, error) {
 			SlackChannel: a.SlackChannel, SlackTS: a.SlackTS,
 		}
 	}
-	return rec, nil
+	return rec
 }
 
-// storedEvent is an Event as schema 2 stores it: the term and the sequence
+// storedEvent is an Event as schemas 2 and 3 store it: the term and the sequence
 // number are the key (historyKey). An actor of SystemActor is not stored.
 type storedEvent struct {
 	At     time.Time `json:"a"`

@@ -19,8 +19,9 @@ func fullRecord() Record {
 		Status: StatusFailed, Period: "P1M", Services: []int64{42, 43},
 		CapUcents: 1, Currency: "EUR", QuoteUcents: 2, QuoteWithTaxUcents: 3,
 		Payment:  renewd.PaymentForm{MethodID: 4, Mean: "bankAccount", MeanID: 5, Default: true},
-		IntentAt: at(1), OrderID: 6, OrderUcents: 7, OrderWithTaxUcents: 8, OrderExpires: at(2),
-		PayIntentAt: at(3), LastMoneyStep: StatusPaying, PaidAt: at(4), DeliveredAt: at(5), NewExpiration: renewd.DateOf(at(6)),
+		IntentAt: at(1), IntentOVH: at(13), OrderID: 6, OrderUcents: 7, OrderWithTaxUcents: 8, OrderExpires: at(2),
+		PayIntentAt: at(3), PayIntentOVH: at(14), CallEndOVH: at(15), OtherOrders: []int64{16, 17},
+		LastMoneyStep: StatusPaying, PaidAt: at(4), DeliveredAt: at(5), NewExpiration: renewd.DateOf(at(6)), Adopted: true,
 		Approval: &Approval{
 			ID: "abc", PriceUcents: 9, RequestedAt: at(7), ExpiresAt: at(8), Decision: DecisionApproved,
 			DecidedBy: "slack:U1", DecidedAt: at(9), SlackChannel: "C1", SlackTS: "1.2",
@@ -53,12 +54,9 @@ func TestRecordEncodingRoundTrip(t *testing.T) {
 	full := fullRecord()
 	allSet(t, "Record", reflect.ValueOf(full))
 	allSet(t, "Record.Payment", reflect.ValueOf(full.Payment))
-	nanos := fullRecord()
-	nanos.Term.Expiration = renewd.DateOf(nanos.Term.Expiration.Start().Add(5 * time.Millisecond))
 	for name, rec := range map[string]Record{
 		"every field":            full,
 		"only required":          {Term: full.Term, Status: StatusDue, Created: t0, Updated: t0},
-		"expiration with nanos":  nanos,
 		"approval without times": {Term: full.Term, Status: StatusAwaitingApproval, Approval: &Approval{ID: "x"}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -129,6 +127,10 @@ func TestFillPercentKeepsOrder(t *testing.T) {
 				for _, to := range pathTo[StatusPaid] {
 					if _, err := l.transition(tx, transitionArgs{actor: SystemActor, term: term, to: to, mutate: func(r *Record) error {
 						r.OrderUcents, r.Currency = 12*renewd.UcentsPerUnit, "EUR"
+						r.IntentOVH, r.PayIntentOVH = t0, t0
+						if to == StatusOrdered {
+							r.OrderID = orderIDOf(term)
+						}
 						return nil
 					}}); err != nil {
 						return err

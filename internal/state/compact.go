@@ -8,17 +8,20 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// A delivered term whose history Prune has folded keeps only the record
-// fields that later code reads (the settled form): the term, status,
-// service name and type, rule, period, the services when they are more than
-// the service itself (a bundle), the order id, its amounts and currency,
-// PaidAt, DeliveredAt, NewExpiration and Updated (which retention counts
-// from). The working fields (cap and quote, payment form, intents, order
-// expiry, approval, attempts, next attempt, last error, reason, Created) are
-// dropped: the summary event (summarize) keeps the audit of who approved it,
-// when, and how it was paid. The spent index entry is left as it is (same
-// PaidAt, amount and currency), and so are the term's approval ids: Decide
-// on one of them is refused with ErrAlreadyDecided.
+// A delivered term whose history Prune has folded keeps the record fields
+// that later code reads and those an audit needs, as structured fields (the
+// settled form): the term, status, service name and type, rule, period, the
+// services when they are more than the service itself (a bundle), the order
+// id (and a merged record's other orders), its amounts and currency, whether
+// it was adopted, the payment form that paid it, who decided its approval,
+// at which price and when, PaidAt, DeliveredAt, NewExpiration and Updated
+// (which retention counts from). The working fields (cap and quote,
+// intents, order expiry, the approval's request times and Slack message,
+// attempts, next attempt, last error, reason, Created) are dropped; the
+// summary event (summarize) says in words what happened. The spent index
+// entry is left as it is (same PaidAt, amount and currency), and so are the
+// term's approval and order ids: Decide on an approval is refused with
+// ErrAlreadyDecided.
 
 // settledForm returns the settled form of a delivered record.
 func settledForm(r Record) Record {
@@ -26,8 +29,12 @@ func settledForm(r Record) Record {
 		Term: r.Term, ServiceName: r.ServiceName, ServiceType: r.ServiceType, Rule: r.Rule,
 		Status: r.Status, Period: r.Period,
 		Currency: r.Currency, OrderID: r.OrderID, OrderUcents: r.OrderUcents, OrderWithTaxUcents: r.OrderWithTaxUcents,
+		OtherOrders: r.OtherOrders, Adopted: r.Adopted, Payment: r.Payment,
 		PaidAt: r.PaidAt, DeliveredAt: r.DeliveredAt, NewExpiration: r.NewExpiration,
 		Updated: r.Updated,
+	}
+	if a := r.Approval; a != nil && a.Decision != "" {
+		s.Approval = &Approval{ID: a.ID, PriceUcents: a.PriceUcents, Decision: a.Decision, DecidedBy: a.DecidedBy, DecidedAt: a.DecidedAt}
 	}
 	if !(len(r.Services) == 1 && r.Services[0] == r.Term.ServiceID) {
 		s.Services = r.Services

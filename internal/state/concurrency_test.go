@@ -38,7 +38,7 @@ func TestConcurrentTransitions(t *testing.T) {
 		for range 2 {
 			wg.Go(func() {
 				<-start
-				_, err := l.Transition(term, StatusOrdering, "intent", nil)
+				_, err := l.Transition(term, StatusOrdering, "intent", intent, nil)
 				results <- err
 			})
 		}

@@ -66,10 +66,30 @@ func termOf(id int64, day int) renewd.Term {
 	return renewd.Term{Account: "acme", ServiceID: id, Expiration: renewd.Date{Year: 2026, Month: 4, Day: day}}
 }
 
+// queue is a Reports that queues the given reports, whatever the record.
+func queue(rs ...Report) Reports {
+	if len(rs) == 0 {
+		return nil
+	}
+	return func(Record) []Report { return rs }
+}
+
+// intent is the mutate of an ordering or paying transition: the intent's
+// time on OVH's clock, which the ledger requires.
+func intent(r *Record) error {
+	if r.Status == StatusOrdered || r.OrderID != 0 {
+		r.PayIntentOVH = t0
+	} else {
+		r.IntentOVH = t0
+	}
+	return nil
+}
+
 // step moves the term to status to the way the renewal engine would: a new
 // approval for awaiting_approval, Decide for approved and denied, an order
-// id for ordered.
-func step(l *Ledger, term renewd.Term, to Status, reports ...Report) (Record, error) {
+// id for ordered, the intent's OVH time for ordering and paying.
+func step(l *Ledger, term renewd.Term, to Status, rs ...Report) (Record, error) {
+	reports := queue(rs...)
 	switch to {
 	case StatusApproved, StatusDenied:
 		rec, found, err := l.Get(term)
@@ -78,13 +98,13 @@ func step(l *Ledger, term renewd.Term, to Status, reports ...Report) (Record, er
 		}
 		if !found || rec.Approval == nil {
 			// No approval to decide: the table must refuse it.
-			return l.Transition(term, to, "decided", nil, reports...)
+			return l.Transition(term, to, "decided", nil, reports)
 		}
 		decision := DecisionApproved
 		if to == StatusDenied {
 			decision = DecisionDenied
 		}
-		return l.Decide(rec.Approval.ID, decision, "cli:test", reports...)
+		return l.Decide(rec.Approval.ID, decision, "cli:test", reports)
 	case StatusAwaitingApproval:
 		id, err := NewApprovalID()
 		if err != nil {
@@ -93,17 +113,35 @@ func step(l *Ledger, term renewd.Term, to Status, reports ...Report) (Record, er
 		return l.Transition(term, to, "ask", func(r *Record) error {
 			r.Approval = &Approval{ID: id, PriceUcents: 12 * renewd.UcentsPerUnit, ExpiresAt: t0.Add(72 * time.Hour)}
 			return nil
-		}, reports...)
+		}, reports)
+	case StatusOrdering:
+		return l.Transition(term, to, "intent", func(r *Record) error { r.IntentOVH = t0; return nil }, reports)
+	case StatusPaying:
+		return l.Transition(term, to, "pay intent", func(r *Record) error { r.PayIntentOVH = t0; return nil }, reports)
 	case StatusOrdered:
 		return l.Transition(term, to, "order created", func(r *Record) error {
-			r.OrderID = 4242
+			r.OrderID = orderIDOf(term)
 			r.OrderUcents = 12 * renewd.UcentsPerUnit
 			r.Currency = "EUR"
 			return nil
-		}, reports...)
+		}, reports)
 	default:
-		return l.Transition(term, to, "to "+string(to), nil, reports...)
+		return l.Transition(term, to, "to "+string(to), nil, reports)
 	}
+}
+
+// orderIDOf is the order id step records for a term: 4242 for acme's first
+// term (termOf(1, 1)), a distinct one for every other, since the ledger
+// refuses one order for two terms.
+func orderIDOf(term renewd.Term) int64 {
+	if term == termOf(1, 1) {
+		return 4242
+	}
+	id := 5_000_000 + term.ServiceID*1000 + int64(term.Expiration.Day)
+	if term.Account != "acme" {
+		id += 500_000_000
+	}
+	return id
 }
 
 // pathTo is a way from no record to each status.

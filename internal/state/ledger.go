@@ -17,7 +17,7 @@ import (
 
 // SchemaVersion is the layout of buckets and values this package reads and
 // writes (VERSION.md). Open refuses a file with a newer version.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultLockTimeout is how long Open waits for another process's lock.
 const DefaultLockTimeout = 200 * time.Millisecond
@@ -25,7 +25,7 @@ const DefaultLockTimeout = 200 * time.Millisecond
 // DefaultFoldAfter is the detail window of Options.FoldAfter.
 const DefaultFoldAfter = 30 * 24 * time.Hour
 
-// Bucket names (schema 1 and 2).
+// Bucket names (schema 3; orders is new in 3).
 var (
 	bucketMeta      = []byte("meta")
 	bucketTerms     = []byte("terms")
@@ -34,8 +34,9 @@ var (
 	bucketOutbox    = []byte("outbox")
 	bucketMessages  = []byte("messages")
 	bucketSpent     = []byte("spent")
+	bucketOrders    = []byte("orders")
 
-	allBuckets = [][]byte{bucketMeta, bucketTerms, bucketHistory, bucketApprovals, bucketOutbox, bucketMessages, bucketSpent}
+	allBuckets = [][]byte{bucketMeta, bucketTerms, bucketHistory, bucketApprovals, bucketOutbox, bucketMessages, bucketSpent, bucketOrders}
 
 	keySchemaVersion = []byte("schema_version")
 )
@@ -150,7 +151,10 @@ func Open(path string, opts Options) (*Ledger, error) {
 			return err
 		})
 	} else {
-		err = db.Update(func(tx *bolt.Tx) error { return l.initSchema(tx, path) })
+		err = l.backupBeforeMigrate(db)
+		if err == nil {
+			err = db.Update(func(tx *bolt.Tx) error { return l.initSchema(tx, path) })
+		}
 	}
 	if err != nil {
 		_ = db.Close()
@@ -192,6 +196,50 @@ func (l *Ledger) initSchema(tx *bolt.Tx, path string) error {
 	if meta.Get(keySchemaVersion) == nil {
 		return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
 	}
+	return nil
+}
+
+// backupBeforeMigrate writes a copy of a ledger whose schema is older than
+// SchemaVersion beside it, as PATH.schemaN-YYYYMMDDTHHMMSSZ.bak, before Open
+// migrates it: a migration is one transaction, but an operator who wants
+// the old file back (to run an older renewd) has it. A current or new file
+// is not copied.
+func (l *Ledger) backupBeforeMigrate(db *bolt.DB) error {
+	var v int
+	err := db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return nil // a new file
+		}
+		var err error
+		v, err = checkSchema(tx, l.path)
+		return err
+	})
+	if err != nil || v == 0 || v >= SchemaVersion {
+		return err
+	}
+	name := fmt.Sprintf("%s.schema%d-%s.bak", l.path, v, l.nowUTC().Format("20060102T150405Z"))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("open ledger %s: back up before migrating schema %d: %w", l.path, v, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		_, err := tx.WriteTo(f)
+		return err
+	})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(name))
+	}
+	if err != nil {
+		_ = os.Remove(name)
+		return fmt.Errorf("open ledger %s: back up before migrating schema %d: %w", l.path, v, err)
+	}
+	l.logger.Info("backed up the ledger before migrating it", "path", l.path, "backup", name, "from", v, "to", SchemaVersion)
 	return nil
 }
 

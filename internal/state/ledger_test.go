@@ -71,7 +71,7 @@ func setMeta(t *testing.T, path, version string) {
 
 func TestOpenRefusesNewerOrUnreadableSchema(t *testing.T) {
 	for _, tc := range []struct{ version, want string }{
-		{"3", "schema version 3 is newer than 2"},
+		{"4", "schema version 4 is newer than 3"},
 		{"x", "unreadable schema version"},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestOpenReadOnly(t *testing.T) {
 	if rec := mustGet(t, r2, termOf(1, 1)); rec.Status != StatusDue {
 		t.Fatalf("read-only Get: %+v", rec)
 	}
-	if _, err := r1.Transition(termOf(1, 1), StatusOrdering, "x", nil); !errors.Is(err, bolterrors.ErrDatabaseReadOnly) {
+	if _, err := r1.Transition(termOf(1, 1), StatusOrdering, "x", intent, nil); !errors.Is(err, bolterrors.ErrDatabaseReadOnly) {
 		t.Fatalf("Transition on a read-only ledger: err = %v", err)
 	}
 	_, err = Open(path, Options{LockTimeout: 60 * time.Millisecond}) // a writer waits for readers
@@ -168,7 +168,7 @@ func TestDurableAfterTransitionReturns(t *testing.T) {
 	path := filepath.Join(dir, "ledger.db")
 	l := openAt(t, path, newClock())
 	term := termOf(1, 1)
-	want, err := l.Transition(term, StatusOrdering, "intent", nil)
+	want, err := l.Transition(term, StatusOrdering, "intent", intent, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func crashChild(path string) {
 	if err != nil {
 		os.Exit(3)
 	}
-	if _, err := l.Transition(termOf(1, 1), StatusOrdering, "intent", nil); err != nil {
+	if _, err := l.Transition(termOf(1, 1), StatusOrdering, "intent", intent, nil); err != nil {
 		os.Exit(4)
 	}
 	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
@@ -245,7 +245,7 @@ func TestMethodsFailAfterClose(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Transition(termOf(1, 1), StatusDue, "x", nil); err == nil {
+	if _, err := l.Transition(termOf(1, 1), StatusDue, "x", nil, nil); err == nil {
 		t.Fatal("Transition after Close succeeded")
 	}
 }

@@ -17,11 +17,10 @@ func TestOutbox(t *testing.T) {
 
 	// Reports commit with the transition, and not without it.
 	r1 := Report{Key: "term/" + term.String(), Kind: "due", Body: []byte(`{"days":20}`)}
-	if _, err := l.Transition(term, StatusDue, "in window", nil, r1); err != nil {
+	if _, err := l.Transition(term, StatusDue, "in window", nil, queue(r1)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := l.Transition(term, StatusOrdering, "intent", func(*Record) error { return errors.New("no") },
-		Report{Key: "term/" + term.String(), Kind: "never"})
+	_, err := l.Transition(term, StatusOrdering, "intent", func(*Record) error { return errors.New("no") }, queue(Report{Key: "term/" + term.String(), Kind: "never"}))
 	if err == nil {
 		t.Fatal("failing mutate succeeded")
 	}

@@ -29,7 +29,7 @@ func TestPrune(t *testing.T) {
 	// A failure with money in flight is kept.
 	inFlight := termOf(100, 1)
 	reach(t, l, inFlight, StatusOrdered)
-	if _, err := l.Transition(inFlight, StatusFailed, "pay: timeout", nil); err != nil {
+	if _, err := l.Transition(inFlight, StatusFailed, "pay: timeout", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	for s := range old {

@@ -8,9 +8,9 @@ import (
 )
 
 // Record is the ledger's knowledge of one term: what was decided, quoted,
-// approved, ordered and paid, and where it stands now. It is stored as JSON
-// in the `terms` bucket under Term.String(); the JSON names are part of the
-// schema (see VERSION.md).
+// approved, ordered and paid, and where it stands now. It is stored in the
+// `terms` bucket under Term.String() in the compact form of codec.go; the
+// JSON names below are those of the control API and `renewd history --json`.
 //
 // A delivered record past Options.FoldAfter is kept by Prune in its settled
 // form (compact.go): its working fields (quote, cap, payment form, intents,
@@ -32,17 +32,37 @@ type Record struct {
 	QuoteWithTaxUcents int64              `json:"quoteWithTaxUcents,omitempty"`
 	Payment            renewd.PaymentForm `json:"payment,omitzero"`
 
-	// IntentAt is when `ordering` was written: the lower bound for
-	// GET /me/order?date.from= when reconciling. Transition sets it on
-	// entering ordering.
-	IntentAt           time.Time `json:"intentAt,omitzero"`
+	// IntentAt is when `ordering` was committed, on the local clock (for
+	// the audit). Transition sets it on entering ordering.
+	IntentAt time.Time `json:"intentAt,omitzero"`
+	// IntentOVH is the same moment on OVH's clock (the cycle's reading of
+	// GET /auth/time plus the monotonic time since): the lower bound of the
+	// order search that reconciles the intent, and where the settle delay
+	// counts from. A jump of the local clock does not move it. The caller
+	// sets it on entering ordering (Transition refuses an ordering intent
+	// without it).
+	IntentOVH          time.Time `json:"intentOvh,omitzero"`
 	OrderID            int64     `json:"orderId,omitempty"`
 	OrderUcents        int64     `json:"orderUcents,omitempty"`
 	OrderWithTaxUcents int64     `json:"orderWithTaxUcents,omitempty"`
 	OrderExpires       time.Time `json:"orderExpires,omitzero"` // the unpaid order's own expiry
-	// PayIntentAt is when `paying` was written. Transition sets it on
-	// entering paying.
+	// PayIntentAt is when `paying` was committed, on the local clock.
+	// Transition sets it on entering paying.
 	PayIntentAt time.Time `json:"payIntentAt,omitzero"`
+	// PayIntentOVH is the same moment on OVH's clock; the caller sets it on
+	// entering paying (Transition refuses a payment intent without it).
+	PayIntentOVH time.Time `json:"payIntentOvh,omitzero"`
+	// CallEndOVH is when the last money-moving call (create or pay)
+	// returned, on OVH's clock: a settle delay counts from it. Zero when no
+	// call has returned since the last intent (a crash during the call);
+	// the caller then counts from the intent plus the longest a call can
+	// take.
+	CallEndOVH time.Time `json:"callEndOvh,omitzero"`
+	// OtherOrders are orders this term must account for besides OrderID:
+	// those of a second record that schema 3's migration merged into this
+	// one (two schema-2 keys for one expiration date). The term is paid when
+	// any of them is; it may order again only once each is known dead.
+	OtherOrders []int64 `json:"otherOrders,omitempty"`
 	// LastMoneyStep is the last money-moving status entered (ordering,
 	// ordered or paying). A failed record keeps it, so MoneyInFlight still
 	// holds after a failure whose outcome at OVH is unknown. Transition
@@ -55,6 +75,10 @@ type Record struct {
 	// DeliveredAt is set to now on entering delivered unless mutate set it.
 	DeliveredAt   time.Time   `json:"deliveredAt,omitzero"`
 	NewExpiration renewd.Date `json:"newExpiration,omitzero"`
+	// Adopted is set when the term's order was not created by this term's
+	// own intent but found at OVH (left by a crash before the ledger knew
+	// of it, or ordered by hand) and recorded by a direct transition.
+	Adopted bool `json:"adopted,omitempty"`
 
 	// Approval is the current approval request, nil when none was asked.
 	// A re-ask replaces it with a new one (new ID); the old ID is then
@@ -80,7 +104,7 @@ type Approval struct {
 	// ExpiresAt is the deadline; zero means the approval never expires.
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	// Decision is "" while pending, then one of the Decision constants.
-	Decision  string    `json:"decision,omitempty"`
+	Decision  Decision  `json:"decision,omitempty"`
 	DecidedBy string    `json:"decidedBy,omitempty"` // "slack:U0123", "cli:alice"
 	DecidedAt time.Time `json:"decidedAt,omitzero"`
 	// SlackChannel and SlackTS locate the request message once posted.
@@ -88,12 +112,18 @@ type Approval struct {
 	SlackTS      string `json:"slackTs,omitempty"`
 }
 
-// Approval decisions.
+// Decision is what became of an approval request.
+type Decision string
+
+// Approval decisions. A pending approval has the empty Decision.
 const (
-	DecisionApproved = "approved"
-	DecisionDenied   = "denied"
-	DecisionExpired  = "expired"
+	DecisionApproved Decision = "approved"
+	DecisionDenied   Decision = "denied"
+	DecisionExpired  Decision = "expired"
 )
+
+// Approved reports whether a person approved the request.
+func (a *Approval) Approved() bool { return a != nil && a.Decision == DecisionApproved }
 
 // Pending reports whether the approval still waits for a decision.
 func (a *Approval) Pending() bool { return a != nil && a.Decision == "" }
@@ -125,6 +155,7 @@ const SystemActor = "renewd"
 // record it was not given.
 func (r Record) clone() Record {
 	r.Services = slices.Clone(r.Services)
+	r.OtherOrders = slices.Clone(r.OtherOrders)
 	if r.Approval != nil {
 		a := *r.Approval
 		r.Approval = &a

@@ -38,54 +38,50 @@ var Statuses = []Status{
 // move to. A transition that is not listed fails with ErrConflict and
 // writes nothing.
 //
-//	(none)            -> due | refused | awaiting_approval | ordering | failed
-//	due               -> awaiting_approval | ordering | refused | failed
+//	(none)            -> due | refused | awaiting_approval | ordering | ordered (an order OVH holds, adopted) | failed
+//	due               -> awaiting_approval | ordering | ordered (adopted) | refused | failed
 //	awaiting_approval -> approved | denied | approval_expired
 //	                     | awaiting_approval (re-asked at a new price, with a new approval id)
-//	                     | refused | failed
+//	                     | refused | failed | due (the order it was held with is gone)
 //	                     | ordering (the rule no longer asks: price down, or the config changed)
-//	                     | due (the order it was held with is gone)
-//	approved          -> ordering | awaiting_approval (order price above the approved price)
-//	                     | refused | failed
-//	                     | due (the order it was approved with is gone) | paid (OVH shows it paid)
-//	approval_expired  -> awaiting_approval (re-asked next cycle) | failed
-//	                     | ordering | refused | due (the rule or the price changed meanwhile)
+//	                     | ordered (the order it was held with, or one adopted, goes on to payment)
+//	approved          -> ordering | ordered | awaiting_approval (price above the approved one)
+//	                     | refused | failed | due (the order it was approved with is gone) | paid (OVH shows it paid)
+//	approval_expired  -> awaiting_approval (re-asked) | failed | ordering | ordered | refused | due
 //	denied            -> nothing: terminal for this term
-//	ordering          -> ordered | due (reconciled: OVH shows no order, safe to start over)
-//	                     | failed | awaiting_approval | refused
+//	ordering          -> ordered | due (reconciled: OVH shows no order, safe to start over) | failed
 //	ordered           -> paying | refused (created order above the cap, left unpaid)
 //	                     | awaiting_approval | due (order cancelled or expired unpaid) | failed
 //	                     | paid (reconciled: OVH shows the order paid)
-//	paying            -> paid | ordered (reconciled: OVH says still notPaid)
-//	                     | due (order cancelled or expired) | failed
+//	paying            -> paid | ordered (reconciled: OVH says still notPaid) | due (order cancelled or expired) | failed
 //	paid              -> delivered | undelivered
 //	delivered         -> nothing: the service has a new expiration, so a new term
 //	undelivered       -> delivered
-//	failed            -> due | ordering | awaiting_approval | refused | failed
-//	                     | ordered | paying | paid
-//	refused           -> due | awaiting_approval | refused (a later cycle, the price back under the cap)
-//	                     | ordering | failed | paid (OVH shows its unpaid order paid after all)
+//	failed            -> due | ordering | ordered | paying | paid | awaiting_approval | refused | failed
+//	refused           -> due | awaiting_approval | refused (a later cycle, at another price)
+//	                     | ordering | ordered | failed | paid (OVH shows its unpaid order paid after all)
 //
-// Two rules sit on top of the table (see checkTransition):
-//   - a failed record with money in flight (Record.MoneyInFlight) may only go
-//     where reconciliation leads: failedWithMoneyInFlight;
-//   - approved and denied are reached only through Ledger.Decide, which
-//     checks the approval is current, pending and not expired.
+// The money rules sit on top of the table (checkTransition, checkMoney in
+// transition.go): a failed record with money in flight may only go where
+// reconciliation leads (failedWithMoneyInFlight); ordering needs a record
+// that holds no live order; ordered, paying and paid name the term's own
+// order; nothing leaves a paid status but delivery; approved and denied
+// are reached only through Ledger.Decide.
 var transitions = map[Status][]Status{
-	StatusNone:             {StatusDue, StatusRefused, StatusAwaitingApproval, StatusOrdering, StatusFailed},
-	StatusDue:              {StatusAwaitingApproval, StatusOrdering, StatusRefused, StatusFailed},
-	StatusAwaitingApproval: {StatusApproved, StatusDenied, StatusApprovalExpired, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusOrdering, StatusDue},
-	StatusApproved:         {StatusOrdering, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusDue, StatusPaid},
-	StatusApprovalExpired:  {StatusAwaitingApproval, StatusFailed, StatusOrdering, StatusRefused, StatusDue},
+	StatusNone:             {StatusDue, StatusRefused, StatusAwaitingApproval, StatusOrdering, StatusOrdered, StatusFailed},
+	StatusDue:              {StatusAwaitingApproval, StatusOrdering, StatusOrdered, StatusRefused, StatusFailed},
+	StatusAwaitingApproval: {StatusApproved, StatusDenied, StatusApprovalExpired, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusOrdering, StatusOrdered, StatusDue},
+	StatusApproved:         {StatusOrdering, StatusOrdered, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusDue, StatusPaid},
+	StatusApprovalExpired:  {StatusAwaitingApproval, StatusFailed, StatusOrdering, StatusOrdered, StatusRefused, StatusDue},
 	StatusDenied:           {},
-	StatusOrdering:         {StatusOrdered, StatusDue, StatusFailed, StatusAwaitingApproval, StatusRefused},
+	StatusOrdering:         {StatusOrdered, StatusDue, StatusFailed},
 	StatusOrdered:          {StatusPaying, StatusRefused, StatusAwaitingApproval, StatusDue, StatusFailed, StatusPaid},
 	StatusPaying:           {StatusPaid, StatusOrdered, StatusDue, StatusFailed},
 	StatusPaid:             {StatusDelivered, StatusUndelivered},
 	StatusDelivered:        {},
 	StatusUndelivered:      {StatusDelivered},
-	StatusFailed:           {StatusDue, StatusOrdering, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusOrdered, StatusPaying, StatusPaid},
-	StatusRefused:          {StatusDue, StatusAwaitingApproval, StatusRefused, StatusOrdering, StatusFailed, StatusPaid},
+	StatusFailed:           {StatusDue, StatusOrdering, StatusOrdered, StatusPaying, StatusPaid, StatusAwaitingApproval, StatusRefused, StatusFailed},
+	StatusRefused:          {StatusDue, StatusAwaitingApproval, StatusRefused, StatusOrdering, StatusOrdered, StatusFailed, StatusPaid},
 }
 
 // failedWithMoneyInFlight narrows the failed row of the table while an order
@@ -129,19 +125,45 @@ func Allowed(from, to Status) bool {
 // MoneyInFlight reports whether an order or a payment may exist at OVH whose
 // outcome the ledger does not know: the record is ordering, ordered or
 // paying, or it failed after a money-moving step (it holds an OrderID, or its
-// LastMoneyStep is set) and is not paid. The caller reconciles such a record
-// with OVH before anything else is done for its term.
+// LastMoneyStep is set) and is not paid, or it holds other orders (a merged
+// record). The caller reconciles such a record with OVH before anything
+// else is done for its term, and holds back every other term of the service.
 func (r Record) MoneyInFlight() bool {
-	if slices.Contains(moneySteps, r.Status) {
+	if r.Paid() {
+		return false
+	}
+	if slices.Contains(moneySteps, r.Status) || len(r.OtherOrders) > 0 {
 		return true
 	}
 	return r.Status == StatusFailed && r.PaidAt.IsZero() && (r.OrderID != 0 || r.LastMoneyStep != StatusNone)
 }
 
+// HoldsOrder reports whether the record holds an order that is not paid
+// and not known to be dead: an order renewd may still have to pay or
+// settle (a held, refused or approved term keeps its order).
+func (r Record) HoldsOrder() bool { return !r.Paid() && (r.OrderID != 0 || len(r.OtherOrders) > 0) }
+
 // Paid reports whether OVH took the money for this term: paid, delivered or
 // undelivered.
 func (r Record) Paid() bool {
 	return r.Status == StatusPaid || r.Status == StatusDelivered || r.Status == StatusUndelivered
+}
+
+// Open reports whether the term may still move in this cycle or a later
+// one: every status but the final ones (delivered, denied). The list of
+// open statuses is derived from the table, so it cannot drift from it.
+func (s Status) Open() bool { return len(transitions[s]) > 0 }
+
+// OpenStatuses lists the storable statuses a term can still leave, in
+// the order of Statuses.
+func OpenStatuses() []Status {
+	var out []Status
+	for _, s := range Statuses {
+		if s.Open() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // terminal reports whether Prune may delete the record once it is old enough.

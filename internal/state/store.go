@@ -70,6 +70,10 @@ func putRecord(tx *bolt.Tx, key string, old *Record, rec Record) (Record, error)
 		}
 	}
 
+	if err := indexOrders(tx, key, stored); err != nil {
+		return Record{}, err
+	}
+
 	spent := packed(tx.Bucket(bucketSpent))
 	if old != nil {
 		if k, ok := spentKey(*old); ok {
@@ -90,12 +94,84 @@ func putRecord(tx *bolt.Tx, key string, old *Record, rec Record) (Record, error)
 	return stored, nil
 }
 
+// orderKey is an order's key in the orders index: the account, 0x00, the
+// order id big-endian. Order ids are unique within an OVH API, not across
+// them (EU, CA and US each number their own), and a ledger may hold
+// several accounts.
+func orderKey(account string, orderID int64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(account), 0), uint64(orderID))
+}
+
+// indexOrders records in the orders index that each order the record
+// holds belongs to its term. An entry is never moved to another term; it
+// goes only with the record (Prune), so an order stays claimed by the term
+// that first recorded it even after the term let it go.
+func indexOrders(tx *bolt.Tx, key string, rec Record) error {
+	orders := packed(tx.Bucket(bucketOrders))
+	for _, id := range append([]int64{rec.OrderID}, rec.OtherOrders...) {
+		if id == 0 {
+			continue
+		}
+		k := orderKey(rec.Term.Account, id)
+		if owner := orders.Get(k); owner != nil {
+			if string(owner) != key {
+				return fmt.Errorf("store record %s: order %d already belongs to %s: %w", key, id, owner, ErrOrderMismatch)
+			}
+			continue
+		}
+		if err := orders.Put(k, []byte(key)); err != nil {
+			return fmt.Errorf("index order %d of %s: %w", id, key, err)
+		}
+	}
+	return nil
+}
+
+// orderOwner returns the term key the account's order belongs to, or ""
+// when no term recorded it.
+func orderOwner(tx *bolt.Tx, account string, orderID int64) (string, error) {
+	if orderID <= 0 {
+		return "", fmt.Errorf("order id %d is not positive", orderID)
+	}
+	return string(tx.Bucket(bucketOrders).Get(orderKey(account, orderID))), nil
+}
+
+// OrderOwner returns the term that recorded the account's order, and false
+// when no term did. The money path uses it not to take one term's order for
+// another's: two services may share a name.
+func (l *Ledger) OrderOwner(account string, orderID int64) (renewd.Term, bool, error) {
+	var key string
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		key, err = orderOwner(tx, account, orderID)
+		return err
+	})
+	if err != nil || key == "" {
+		return renewd.Term{}, false, err
+	}
+	t, err := renewd.ParseTerm(key)
+	if err != nil {
+		return renewd.Term{}, false, fmt.Errorf("order %d: %w", orderID, err)
+	}
+	return t, true, nil
+}
+
 // deleteRecord removes a record and its spent index entry. Its approvals
 // and history are removed by the caller (Prune), which scans for them.
 func deleteRecord(tx *bolt.Tx, key string, rec Record) error {
 	if k, ok := spentKey(rec); ok {
 		if err := tx.Bucket(bucketSpent).Delete(k); err != nil {
 			return fmt.Errorf("unindex spend of %s: %w", key, err)
+		}
+	}
+	for _, id := range append([]int64{rec.OrderID}, rec.OtherOrders...) {
+		if id == 0 {
+			continue
+		}
+		k := orderKey(rec.Term.Account, id)
+		if string(tx.Bucket(bucketOrders).Get(k)) == key {
+			if err := tx.Bucket(bucketOrders).Delete(k); err != nil {
+				return fmt.Errorf("unindex order %d of %s: %w", id, key, err)
+			}
 		}
 	}
 	if err := tx.Bucket(bucketTerms).Delete([]byte(key)); err != nil {

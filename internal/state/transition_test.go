@@ -15,7 +15,7 @@ func TestApprovedAndDeniedOnlyThroughDecide(t *testing.T) {
 	term := termOf(1, 1)
 	reach(t, l, term, StatusAwaitingApproval)
 	for _, to := range []Status{StatusApproved, StatusDenied} {
-		_, err := l.Transition(term, to, "sneaky", nil)
+		_, err := l.Transition(term, to, "sneaky", nil, nil)
 		wantErrIs(t, err, ErrConflict)
 	}
 	if got := mustGet(t, l, term).Status; got != StatusAwaitingApproval {
@@ -33,7 +33,7 @@ func TestMutateErrorWritesNothing(t *testing.T) {
 	report := Report{Key: "k", Kind: "x"}
 
 	fresh := termOf(1, 1)
-	_, err := l.Transition(fresh, StatusOrdering, "intent", failing, report)
+	_, err := l.Transition(fresh, StatusOrdering, "intent", failing, queue(report))
 	wantErrIs(t, err, boom)
 	if _, found, _ := l.Get(fresh); found {
 		t.Fatal("a failing mutate created a record")
@@ -41,7 +41,7 @@ func TestMutateErrorWritesNothing(t *testing.T) {
 
 	existing := termOf(2, 1)
 	before := reach(t, l, existing, StatusDue)
-	_, err = l.Transition(existing, StatusOrdering, "intent", failing, report)
+	_, err = l.Transition(existing, StatusOrdering, "intent", failing, queue(report))
 	wantErrIs(t, err, boom)
 	if diff := cmp.Diff(before, mustGet(t, l, existing)); diff != "" {
 		t.Fatalf("a failing mutate changed the record:\n%s", diff)
@@ -65,7 +65,7 @@ func TestLedgerOwnedFields(t *testing.T) {
 	}
 
 	c.Advance(time.Minute)
-	ordering, err := l.Transition(term, StatusOrdering, "intent", nil)
+	ordering, err := l.Transition(term, StatusOrdering, "intent", intent, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestLedgerOwnedFields(t *testing.T) {
 	}
 
 	c.Advance(time.Minute)
-	failed, err := l.Transition(term, StatusFailed, "POST /service/1/renew: timeout", nil)
+	failed, err := l.Transition(term, StatusFailed, "POST /service/1/renew: timeout", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +92,14 @@ func TestLedgerOwnedFields(t *testing.T) {
 
 	// Reconciled: OVH shows no order. Due clears the order fields.
 	c.Advance(time.Minute)
-	due, err = l.Transition(term, StatusDue, "reconciled: no order since intent", nil)
+	due, err = l.Transition(term, StatusDue, "reconciled: no order since intent", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if due.MoneyInFlight() || !due.IntentAt.IsZero() || due.LastMoneyStep != "" || due.Attempts != 1 {
 		t.Fatalf("due after reconcile: %+v", due)
 	}
-	if _, err := l.Transition(term, StatusOrdering, "intent again", nil); err != nil {
+	if _, err := l.Transition(term, StatusOrdering, "intent again", intent, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := step(l, term, StatusOrdered); err != nil {
@@ -108,8 +108,10 @@ func TestLedgerOwnedFields(t *testing.T) {
 	c.Advance(time.Minute)
 	paying, err := l.Transition(term, StatusPaying, "pay intent", func(r *Record) error {
 		r.Created = time.Time{} // the ledger owns Created
+		r.PayIntentAt = t0      // and PayIntentAt
+		r.PayIntentOVH = c.Now()
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +121,7 @@ func TestLedgerOwnedFields(t *testing.T) {
 	if !paying.PayIntentAt.Equal(c.Now()) {
 		t.Fatalf("PayIntentAt = %s, want %s", paying.PayIntentAt, c.Now())
 	}
-	failed, err = l.Transition(term, StatusFailed, "pay: connection reset", nil)
+	failed, err = l.Transition(term, StatusFailed, "pay: connection reset", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +129,7 @@ func TestLedgerOwnedFields(t *testing.T) {
 		t.Fatalf("failed while paying: in flight %v, order %d, attempts %d", failed.MoneyInFlight(), failed.OrderID, failed.Attempts)
 	}
 	c.Advance(time.Minute)
-	paid, err := l.Transition(term, StatusPaid, "reconciled: OVH says paid", nil)
+	paid, err := l.Transition(term, StatusPaid, "reconciled: OVH says paid", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +139,7 @@ func TestLedgerOwnedFields(t *testing.T) {
 	delivered, err := l.Transition(term, StatusDelivered, "expiration moved", func(r *Record) error {
 		r.NewExpiration = renewd.DateOf(term.Expiration.Start().AddDate(1, 0, 0))
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,18 +155,18 @@ func TestReAskNeedsNewApprovalID(t *testing.T) {
 	_, err := l.Transition(term, StatusAwaitingApproval, "re-ask", func(r *Record) error {
 		r.Approval.PriceUcents = 20 * renewd.UcentsPerUnit // same id, new price
 		return nil
-	})
+	}, nil)
 	if err == nil || !strings.Contains(err.Error(), "new id") {
 		t.Fatalf("re-ask with the same approval id: err = %v", err)
 	}
-	_, err = l.Transition(termOf(2, 1), StatusAwaitingApproval, "ask", nil)
+	_, err = l.Transition(termOf(2, 1), StatusAwaitingApproval, "ask", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "no approval id") {
 		t.Fatalf("ask without approval: err = %v", err)
 	}
 	_, err = l.Transition(termOf(3, 1), StatusAwaitingApproval, "ask", func(r *Record) error {
 		r.Approval = &Approval{ID: first.Approval.ID} // another term's id
 		return nil
-	})
+	}, nil)
 	if err == nil || !strings.Contains(err.Error(), "already belongs") {
 		t.Fatalf("ask with another term's approval id: err = %v", err)
 	}
@@ -176,7 +178,7 @@ func TestApprovalExpiredMarksDecision(t *testing.T) {
 	term := termOf(1, 1)
 	reach(t, l, term, StatusAwaitingApproval)
 	c.Advance(73 * time.Hour)
-	rec, err := l.Transition(term, StatusApprovalExpired, "no answer in 72h", nil)
+	rec, err := l.Transition(term, StatusApprovalExpired, "no answer in 72h", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,11 +191,11 @@ func TestHistoryRecordsReasonAndActor(t *testing.T) {
 	c := newClock()
 	l := openTemp(t, c)
 	term := termOf(7, 1)
-	if _, err := l.Transition(term, StatusDue, "in window: 20 days left", nil); err != nil {
+	if _, err := l.Transition(term, StatusDue, "in window: 20 days left", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(time.Hour)
-	if _, err := l.TransitionAs("cli:alice", term, StatusOrdering, "renew now", nil); err != nil {
+	if _, err := l.TransitionAs("cli:alice", term, StatusOrdering, "renew now", intent, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := historyOf(t, l, term)
@@ -256,11 +258,11 @@ func TestRejectsBadInput(t *testing.T) {
 		"no service":    {Account: "acme", Expiration: renewd.DateOf(t0)},
 		"no expiration": {Account: "acme", ServiceID: 1},
 	} {
-		if _, err := l.Transition(term, StatusDue, "x", nil); err == nil {
+		if _, err := l.Transition(term, StatusDue, "x", nil, nil); err == nil {
 			t.Errorf("%s: Transition accepted term %+v", name, term)
 		}
 	}
-	if _, err := l.Transition(termOf(1, 1), Status("bogus"), "x", nil); err == nil {
+	if _, err := l.Transition(termOf(1, 1), Status("bogus"), "x", nil, nil); err == nil {
 		t.Error("Transition accepted an unknown status")
 	}
 }
@@ -272,21 +274,21 @@ func TestDueClearsOrder(t *testing.T) {
 	l := openTemp(t, newClock())
 	term := termOf(1, 1)
 	reach(t, l, term, StatusPaying)
-	rec, err := l.Transition(term, StatusDue, "order 4242 expired unpaid", nil)
+	rec, err := l.Transition(term, StatusDue, "order 4242 expired unpaid", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.OrderID != 0 || rec.OrderUcents != 0 || !rec.IntentAt.IsZero() || !rec.PayIntentAt.IsZero() || rec.LastMoneyStep != "" {
 		t.Fatalf("due kept order fields: %+v", rec)
 	}
-	rec, err = l.Transition(term, StatusFailed, "GET /service/1/renew: 503", nil)
+	rec, err = l.Transition(term, StatusFailed, "GET /service/1/renew: 503", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.MoneyInFlight() {
 		t.Fatal("a failure before any new order counts as money in flight")
 	}
-	if _, err := l.Transition(term, StatusOrdering, "retry", nil); err != nil {
+	if _, err := l.Transition(term, StatusOrdering, "retry", intent, nil); err != nil {
 		t.Fatal(err)
 	}
 }
