@@ -209,4 +209,6 @@ func (emptyLedger) List(state.Filter) ([]state.Record, error)        { return ni
 func (emptyLedger) SpentSince(string, time.Time) (map[string]int64, error) {
 	return map[string]int64{}, nil
 }
-func (emptyLedger) OrderOwner(string, int64) (renewd.Term, bool, error) { return renewd.Term{}, false, nil }
+func (emptyLedger) OrderOwner(string, int64) (renewd.Term, bool, error) {
+	return renewd.Term{}, false, nil
+}
