@@ -31,7 +31,7 @@ type cycle struct {
 
 	haveClock bool
 	clockAt   time.Time // OVH's clock as read
-	clockMono time.Time // the local reading, with its monotonic clock, at that moment
+	clockMono time.Time // the engine's clock at that moment (time.Now keeps its monotonic reading)
 
 	book      orderBook
 	bookFloor time.Time // the earliest order date a term of the account needs to look at

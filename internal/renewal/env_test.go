@@ -34,14 +34,19 @@ type account struct {
 	name   string
 	fake   *ovhfake.Fake
 	client *ovh.Client
+	url    string // the fake's base URL, .../1.0
 }
 
 // env is a renewd money path on real parts: fake OVH accounts on httptest
 // servers, real ovh.Clients, a bbolt ledger in a temporary directory and an
 // engine, all on one movable clock.
 type env struct {
-	t          *testing.T
+	t *testing.T
+	// clock is OVH's (the fakes'); local is renewd's own wall clock (the
+	// engine's and the ledger's). They are one clock unless the test splits
+	// them (envOptions.splitClocks) to jump the local one alone.
 	clock      *ovhfake.Clock
+	local      *ovhfake.Clock
 	accounts   []*account
 	ledgerPath string
 	ledger     *state.Ledger
@@ -53,6 +58,7 @@ type env struct {
 
 // envOptions adjust newEnv.
 type envOptions struct {
+	splitClocks   bool
 	deliveryAfter time.Duration
 	scenario      func(now time.Time) ovhfake.Scenario // nil = SampleScenario
 }
@@ -64,6 +70,10 @@ func newEnv(t *testing.T, rules []policy.Rule, opts envOptions) *env {
 	ovhfake.IsolateEnv(t)
 
 	e := &env{t: t, clock: ovhfake.NewClock(t0), ledgerPath: filepath.Join(t.TempDir(), "renewd.db")}
+	e.local = e.clock
+	if opts.splitClocks {
+		e.local = ovhfake.NewClock(t0)
+	}
 	e.addAccount("main", opts)
 	e.openLedger()
 	e.Settings = renewal.Settings{
@@ -96,13 +106,13 @@ func (e *env) addAccount(name string, opts envOptions) *account {
 		CallTimeout: 10 * time.Second,
 		Retry:       []time.Duration{time.Millisecond, time.Millisecond},
 		RateLimit:   rate.Inf,
-		Now:         e.clock.Now,
+		Now:         e.local.Now,
 		Sleep:       func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	})
 	if err != nil {
 		e.t.Fatalf("ovh.New: %v", err)
 	}
-	a := &account{name: name, fake: fake, client: client}
+	a := &account{name: name, fake: fake, client: client, url: srv.URL + "/1.0"}
 	e.accounts = append(e.accounts, a)
 	return a
 }
@@ -114,13 +124,13 @@ func (e *env) client() *ovh.Client { return e.accounts[0].client }
 // openLedger opens the ledger file and builds a new engine on it.
 func (e *env) openLedger() {
 	e.t.Helper()
-	l, err := state.Open(e.ledgerPath, state.Options{Now: e.clock.Now, LockTimeout: time.Second})
+	l, err := state.Open(e.ledgerPath, state.Options{Now: e.local.Now, LockTimeout: time.Second})
 	if err != nil {
 		e.t.Fatalf("open ledger: %v", err)
 	}
 	e.t.Cleanup(func() { _ = l.Close() })
 	e.ledger = l
-	e.engine = renewal.New(renewal.Options{Ledger: l, Now: e.clock.Now})
+	e.engine = renewal.New(renewal.Options{Ledger: l, Now: e.local.Now})
 }
 
 // reopen closes the ledger and opens it again with a new engine: what a
@@ -253,3 +263,30 @@ func rule(t *testing.T, name, period, maxPrice string, ids ...int64) policy.Rule
 		Payment: renewd.PaymentForm{Default: true},
 	}
 }
+
+// advance lets d pass on both clocks.
+func (e *env) advance(d time.Duration) {
+	e.clock.Advance(d)
+	if e.local != e.clock {
+		e.local.Advance(d)
+	}
+}
+
+// behind is a second client of the account's fake OVH, for what happens at
+// OVH behind renewd's back: a payment a lost call made that lands late, an
+// order someone creates by hand.
+func (a *account) behind(t *testing.T) *ovh.Client {
+	t.Helper()
+	c, err := ovh.New(ovh.Options{
+		Account: a.name, Endpoint: a.url,
+		AppKey: testAppKey, AppSecret: testAppSecret, ConsumerKey: testConsumerKey,
+		Retry: []time.Duration{}, RateLimit: rate.Inf,
+	})
+	if err != nil {
+		t.Fatalf("ovh.New: %v", err)
+	}
+	return c
+}
+
+// requests returns how many requests the fake saw on a route.
+func requests(f *ovhfake.Fake, route string) int { return f.Requests()[route] }

@@ -102,13 +102,15 @@ func (c *cycle) readClock(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.haveClock, c.clockAt, c.clockMono = true, at, time.Now()
+	c.haveClock, c.clockAt, c.clockMono = true, at, c.e.now()
 	return nil
 }
 
 // clockNow is OVH's time now: the cycle's reading of OVH's clock plus the
-// monotonic time since, which no jump of the local wall clock moves.
-func (c *cycle) clockNow() time.Time { return c.clockAt.Add(time.Since(c.clockMono)) }
+// time elapsed since on the engine's clock. With the real clock (time.Now,
+// never converted, so it keeps its monotonic reading) that is monotonic
+// time, which no jump of the wall clock moves; tests inject their own.
+func (c *cycle) clockNow() time.Time { return c.clockAt.Add(c.e.now().Sub(c.clockMono)) }
 
 // settled reports whether, on OVH's clock, the settle delay has passed
 // since a money call returned, or since its intent plus the longest a call

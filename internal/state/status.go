@@ -45,9 +45,10 @@ var Statuses = []Status{
 //	                     | refused | failed | due (the order it was held with is gone)
 //	                     | ordering (the rule no longer asks: price down, or the config changed)
 //	                     | ordered (the order it was held with, or one adopted, goes on to payment)
+//	                     | paid (OVH shows the order it was held with paid)
 //	approved          -> ordering | ordered | awaiting_approval (price above the approved one)
 //	                     | refused | failed | due (the order it was approved with is gone) | paid (OVH shows it paid)
-//	approval_expired  -> awaiting_approval (re-asked) | failed | ordering | ordered | refused | due
+//	approval_expired  -> awaiting_approval (re-asked) | failed | ordering | ordered | refused | due | paid
 //	denied            -> nothing: terminal for this term
 //	ordering          -> ordered | due (reconciled: OVH shows no order, safe to start over) | failed
 //	ordered           -> paying | refused (created order above the cap, left unpaid)
@@ -70,9 +71,9 @@ var Statuses = []Status{
 var transitions = map[Status][]Status{
 	StatusNone:             {StatusDue, StatusRefused, StatusAwaitingApproval, StatusOrdering, StatusOrdered, StatusFailed},
 	StatusDue:              {StatusAwaitingApproval, StatusOrdering, StatusOrdered, StatusRefused, StatusFailed},
-	StatusAwaitingApproval: {StatusApproved, StatusDenied, StatusApprovalExpired, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusOrdering, StatusOrdered, StatusDue},
+	StatusAwaitingApproval: {StatusApproved, StatusDenied, StatusApprovalExpired, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusOrdering, StatusOrdered, StatusDue, StatusPaid},
 	StatusApproved:         {StatusOrdering, StatusOrdered, StatusAwaitingApproval, StatusRefused, StatusFailed, StatusDue, StatusPaid},
-	StatusApprovalExpired:  {StatusAwaitingApproval, StatusFailed, StatusOrdering, StatusOrdered, StatusRefused, StatusDue},
+	StatusApprovalExpired:  {StatusAwaitingApproval, StatusFailed, StatusOrdering, StatusOrdered, StatusRefused, StatusDue, StatusPaid},
 	StatusDenied:           {},
 	StatusOrdering:         {StatusOrdered, StatusDue, StatusFailed},
 	StatusOrdered:          {StatusPaying, StatusRefused, StatusAwaitingApproval, StatusDue, StatusFailed, StatusPaid},
