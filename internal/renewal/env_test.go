@@ -53,7 +53,7 @@ type env struct {
 
 // envOptions adjust newEnv.
 type envOptions struct {
-	deliveryAfter time.Duration // ovhfake.Options.DeliveryAfter: 0 its default, negative at once
+	deliveryAfter time.Duration                        // ovhfake.Options.DeliveryAfter: 0 its default, negative at once
 	scenario      func(now time.Time) ovhfake.Scenario // nil = SampleScenario
 }
 
