@@ -21,7 +21,7 @@ const (
 // automatically by OVH, expirations spread over the coming year (at least
 // one day away).
 func generated(n int, now time.Time) ovhfake.Scenario {
-	day := now.UTC().Truncate(24 * time.Hour)
+	today := renewd.DateOf(now.UTC())
 	sc := ovhfake.Scenario{
 		Currency: "EUR",
 		PaymentMethods: []ovhfake.PaymentMethodFixture{
@@ -32,7 +32,7 @@ func generated(n int, now time.Time) ovhfake.Scenario {
 		id := int64(i)
 		s := ovhfake.ServiceFixture{
 			ID:         id,
-			Expiration: day.AddDate(0, 0, 1+(i*37)%365),
+			Expiration: today.AddDays(1 + (i*37)%365),
 			RenewMode:  "manual",
 			State:      "ok",
 		}

@@ -149,7 +149,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	// A person approves the renewal the policy held (as a click in Slack
 	// would); the next cycle pays it and edits the request's message.
 	held, _ := fake.Service(2002)
-	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: held.ID, Expiration: renewd.DateOf(held.Expiration)}
+	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: held.ID, Expiration: held.Expiration}
 	fmt.Fprintf(out, "\n== renewd approve --by demo %s ==\n", term)
 	if err := decide(ctx, de, "approve", []string{"--config", cfgPath, "--by", "demo", term.String()}); err != nil {
 		return fmt.Errorf("approve %s: %w", term, err)

@@ -74,12 +74,12 @@ type crashRig struct {
 	dir     string
 	config  string
 	ledger  string
-	expires time.Time
+	expires renewd.Date
 }
 
 func newCrashRig(t *testing.T, bin string) *crashRig {
 	t.Helper()
-	expires := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 5) // due: 5 days left, renew_before 14d
+	expires := renewd.DateOf(time.Now().UTC()).AddDays(5) // due: 5 days left, renew_before 14d
 	// OVH's clock, which renewd times its settle delay by; ageIntents moves it.
 	clock := ovhfake.NewClock(time.Now())
 	fake := ovhfake.New(ovhfake.Scenario{
@@ -192,7 +192,7 @@ func (r *crashRig) term() state.Record {
 		r.t.Fatalf("open the ledger: %v", err)
 	}
 	defer l.Close()
-	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: renewd.DateOf(r.expires)}
+	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: crashServiceID, Expiration: r.expires}
 	rec, ok, err := l.Get(term)
 	if err != nil || !ok {
 		r.t.Fatalf("ledger record of %s: found %v, err %v", term, ok, err)

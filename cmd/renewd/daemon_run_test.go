@@ -41,7 +41,7 @@ func newDaemonRig(t *testing.T) *daemonRig {
 		AppKey: demoAppKey, AppSecret: demoAppSecret, ConsumerKey: demoConsumerKey})
 	// A second domain held for approval (9.99 EUR, above the rule's 5.00).
 	r.fake.AddService(ovhfake.ServiceFixture{ID: 2003, Name: "example.net", Type: "domain",
-		Expiration: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 11), RenewMode: "manual",
+		Expiration: renewd.DateOf(time.Now().UTC()).AddDays(11), RenewMode: "manual",
 		Strategies: []ovhfake.StrategyFixture{{Period: "P1Y", Services: []int64{2003}, PriceUcents: 999_000_000}}})
 	srv := httptest.NewServer(r.fake)
 	t.Cleanup(srv.Close)

@@ -108,7 +108,7 @@ func TestRunExposesMetricsOfARealCycle(t *testing.T) {
 		if !ok {
 			t.Fatalf("no service %d in the sample", id)
 		}
-		expiration[id] = s.Expiration
+		expiration[id] = s.Expiration.Start()
 	}
 
 	ctx, cancel := context.WithCancel(t.Context())

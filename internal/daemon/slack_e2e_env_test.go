@@ -111,7 +111,7 @@ func newSlackEnv(t *testing.T) *slackEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ovhfake.ServiceFixture{ID: id, Name: name, Type: typ, Expiration: day.AddDate(0, 0, days),
+		return ovhfake.ServiceFixture{ID: id, Name: name, Type: typ, Expiration: renewd.DateOf(day).AddDays(days),
 			RenewMode: "manual", State: "ok",
 			Strategies: []ovhfake.StrategyFixture{{Period: period, Services: []int64{id}, PriceUcents: ucents}}}
 	}

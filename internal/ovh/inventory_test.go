@@ -106,7 +106,7 @@ func bigScenario(now time.Time, n int) ovhfake.Scenario {
 		id := int64(10_000 + i)
 		sc.Services = append(sc.Services, ovhfake.ServiceFixture{
 			ID: id, Name: fmt.Sprintf("vps-%04d.vps.ovh.net", i), Type: "vps",
-			Expiration: now.Truncate(24*time.Hour).AddDate(0, 0, 1+i%300), RenewMode: "manual",
+			Expiration: renewd.DateOf(now).AddDays(1 + i%300), RenewMode: "manual",
 			Strategies: []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{id}, PriceUcents: 700_000_000}},
 		})
 	}

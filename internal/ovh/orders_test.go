@@ -147,9 +147,11 @@ func TestOrderStatusFollowsTheLifeCycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen = append(seen, status())
+	f.clock.Advance(ovhfake.DefaultCheckingFor) // the fake checks the payment, then delivers
+	seen = append(seen, status())
 	f.clock.Advance(2 * time.Hour) // the fixture delivers an hour after payment
 	seen = append(seen, status())
-	if diff := cmp.Diff([]string{StatusNotPaid, StatusDelivering, StatusDelivered}, seen); diff != "" {
+	if diff := cmp.Diff([]string{StatusNotPaid, StatusChecking, StatusDelivering, StatusDelivered}, seen); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	s, err := f.client.Service(ctx, 1001)

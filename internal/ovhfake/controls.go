@@ -17,7 +17,10 @@ type OrderRecord struct {
 	Period      string  // the strategy's period, as in the fixture
 	PriceUcents int64   // without tax
 	Created     time.Time
-	Status      string // notPaid, cancelled, delivering or delivered, now
+	// Status is the order's status now, as GET /me/order/{id}/status answers
+	// it: notPaid, cancelled, checking, delivering, delivered, or the one
+	// SetOrderStatus set.
+	Status string
 }
 
 // Orders returns every order created, in creation order, with its status
@@ -37,10 +40,52 @@ func (f *Fake) Orders() []OrderRecord {
 			Period:      o.periodText,
 			PriceUcents: o.priceUcents,
 			Created:     o.created,
-			Status:      o.status(now),
+			Status:      f.status(o, now),
 		})
 	}
 	return out
+}
+
+// SetOrderStatus makes GET /me/order/{id}/status (and Orders) answer status
+// for the order, whatever its life cycle says: documentsRequested
+// (StatusDocumentsRequested), or a status OVH may add later ("inReview").
+// While it is set the order's life stands still (a paid order is not
+// delivered) and the order cannot be paid unless status is notPaid and the
+// order really is unpaid; an empty status ends it, and the life cycle takes
+// over where the clock has got to (a paid order due by then is delivered).
+// It reports whether the fake has the order.
+func (f *Fake) SetOrderStatus(orderID int64, status string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.orders[orderID]
+	if o == nil {
+		return false
+	}
+	o.override = status
+	f.settleLocked(f.now())
+	return true
+}
+
+// SetOrderPriceForm makes the order's prices (POST answers are already
+// sent; GET /me/order/{id} and its details from now on) be written in form;
+// empty goes back to the form of the strategy it was made from, else
+// Wire.Price. It reports whether the fake has the order, and panics on a
+// form it does not know.
+func (f *Fake) SetOrderPriceForm(orderID int64, form PriceForm) bool {
+	if !validPriceForm(form) {
+		panic(fmt.Sprintf("ovhfake: SetOrderPriceForm: price form %q is not one of %v", form, PriceForms))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.orders[orderID]
+	if o == nil {
+		return false
+	}
+	o.priceForm = form
+	if form == "" {
+		o.priceForm = o.strategyForm
+	}
+	return true
 }
 
 // Payments returns every successful payment, in order. A refused payment
@@ -133,25 +178,6 @@ func (f *Fake) AddService(s ServiceFixture) {
 		panic(fmt.Sprintf("ovhfake: AddService: service %d is already %s %s", other, s.Type, s.Name))
 	}
 	f.putServiceLocked(s)
-}
-
-// SetExpandedListing turns on (the default) or off the expanded listing of
-// GET /services with X-Pagination-Mode: CachedObjectList-Pages. Off, the
-// header is ignored and the answer is the plain id list, as the real API
-// may do.
-func (f *Fake) SetExpandedListing(on bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.expanded = on
-}
-
-// SetBatch turns on (the default) or off the X-Ovh-Batch form of
-// GET /service/{id1},{id2} and GET /services/{id1},{id2}. Off, such a path
-// is answered 400 "Invalid parameter serviceId".
-func (f *Fake) SetBatch(on bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.batch = on
 }
 
 // RemoveService takes a service out of the account, as when it is

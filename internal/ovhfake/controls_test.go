@@ -1,18 +1,22 @@
 package ovhfake
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/renewd/renewd"
+)
 
 func TestPriceChanges(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	e.fake.SetPrice(1001, "P1M", 800000000)
 	quote := func() any {
-		return e.post(t, "/service/1001/renew", map[string]any{"dryRun": true, "duration": "P1M", "services": []int64{1001}}).(map[string]any)["priceWithoutTax"].(map[string]any)["priceInUcents"]
+		return e.post(t, "/service/1001/renew", map[string]any{"dryRun": true, "duration": "P1M", "services": []int64{1001}}).(map[string]any)["priceWithoutTax"].(map[string]any)["value"]
 	}
-	diffJSON(t, "quote after SetPrice", quote(), `800000000`)
+	diffJSON(t, "quote after SetPrice", quote(), `8`)
 	e.fake.RaiseOrderPrice(1001, 900000000)
-	diffJSON(t, "quote after RaiseOrderPrice", quote(), `800000000`)
+	diffJSON(t, "quote after RaiseOrderPrice", quote(), `8`)
 	strategies := e.get(t, "/service/1001/renew").([]any)[0].(map[string]any)["strategies"].([]any)
-	diffJSON(t, "listed price", strategies[0].(map[string]any)["priceInUcents"], `800000000`)
+	diffJSON(t, "listed price", strategies[0].(map[string]any)["price"].(map[string]any)["value"], `8`)
 	e.renew(t, 1001, "P1M", []int64{1001}, false)
 	if got := e.fake.Orders()[0].PriceUcents; got != 900000000 {
 		t.Errorf("order created at %d, want the raised 900000000", got)
@@ -26,7 +30,7 @@ func TestPriceChanges(t *testing.T) {
 
 func TestAddService(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	e.fake.AddService(ServiceFixture{ID: 7001, Name: "new.example.net", Type: "vps", Expiration: t0.AddDate(0, 0, 2),
+	e.fake.AddService(ServiceFixture{ID: 7001, Name: "new.example.net", Type: "vps", Expiration: renewd.DateOf(t0).AddDays(2),
 		Strategies: []StrategyFixture{{Period: "P1M", Services: []int64{7001, 7002}, PriceUcents: 1}}})
 	s, ok := e.fake.Service(7001)
 	if !ok || s.RenewMode != "manual" || s.State != "ok" {
@@ -55,6 +59,6 @@ func TestRemoveService(t *testing.T) {
 		t.Error("second RemoveService(2002) = true, want false")
 	}
 	// The name is free again.
-	e.fake.AddService(ServiceFixture{ID: 2009, Name: "example.org", Type: "domain", Expiration: t0.AddDate(0, 0, 40)})
+	e.fake.AddService(ServiceFixture{ID: 2009, Name: "example.org", Type: "domain", Expiration: renewd.DateOf(t0).AddDays(40)})
 	diffJSON(t, "ids after re-adding the name", e.get(t, "/service"), `[1001,1002,1003,2001,2009,3001,4001,5001]`)
 }

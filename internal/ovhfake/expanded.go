@@ -51,14 +51,25 @@ type expandedProduct struct {
 }
 
 type expandedBilling struct {
-	ExpirationDate  string            `json:"expirationDate"`
-	NextBillingDate string            `json:"nextBillingDate"`
-	Plan            expandedPlan      `json:"plan"`
-	Pricing         any               `json:"pricing"`
-	Group           any               `json:"group"`
-	Engagement      any               `json:"engagement"`
-	Renew           expandedRenew     `json:"renew"`
-	Lifecycle       expandedLifecycle `json:"lifecycle"`
+	ExpirationDate    string              `json:"expirationDate"`
+	NextBillingDate   string              `json:"nextBillingDate"`
+	Plan              expandedPlan        `json:"plan"`
+	Pricing           any                 `json:"pricing"`
+	Group             any                 `json:"group"`
+	Engagement        *expandedEngagement `json:"engagement"`
+	EngagementRequest any                 `json:"engagementRequest"`
+	Renew             expandedRenew       `json:"renew"`
+	Lifecycle         expandedLifecycle   `json:"lifecycle"`
+}
+
+// expandedEngagement is services.expanded.EngagementSummary; endDate is a
+// date.
+type expandedEngagement struct {
+	EndDate string `json:"endDate"`
+	EndRule struct {
+		PossibleStrategies []string `json:"possibleStrategies"`
+		Strategy           string   `json:"strategy"`
+	} `json:"endRule"`
 }
 
 type expandedPlan struct {
@@ -89,8 +100,11 @@ type expandedLifecycle struct {
 	} `json:"capacities"`
 }
 
-// expandedView builds the /services object. billing.expirationDate is a
-// date-time (midnight UTC of the expiration, written with the wire offset).
+// expandedView builds the /services object. billing.expirationDate,
+// nextBillingDate and renew.current.nextDate are datetimes: the expiration
+// date at the fixture's time of day, in the zone of Wire.Time (or a date in
+// TimeExpirationDate); lifecycle.current.creationDate likewise for the
+// creation date. billing.engagement is null without an engagement.
 // billing.renew.current.mode only knows automatic|manual: automatic* modes
 // and option (renewed by OVH with its parent) read "automatic"; manual,
 // deleteAtExpiration, deleteAtEndEngagement and oneShot read "manual"; any
@@ -116,18 +130,26 @@ func (f *Fake) expandedView(s *service) expandedService {
 		},
 		Route: routeOf(fx),
 	}
+	tf := f.wire.Time
 	b := &v.Billing
-	b.ExpirationDate = dateTime(fx.Expiration)
-	b.NextBillingDate = dateTime(fx.Expiration)
+	b.ExpirationDate = tf.billingDate(fx.Expiration, fx.ExpirationTime)
+	b.NextBillingDate = tf.billingDate(fx.Expiration, fx.ExpirationTime)
 	b.Plan = expandedPlan{Code: planCode(fx.Type), InvoiceName: fx.Type + " " + fx.Name}
+	if !fx.EngagedUntil.IsZero() {
+		e := &expandedEngagement{EndDate: fx.EngagedUntil.String()}
+		e.EndRule.Strategy = "STOP_ENGAGEMENT_FALLBACK_DEFAULT_PRICE"
+		e.EndRule.PossibleStrategies = []string{"CANCEL_SERVICE", "REACTIVATE_ENGAGEMENT",
+			"STOP_ENGAGEMENT_FALLBACK_DEFAULT_PRICE", "STOP_ENGAGEMENT_KEEP_PRICE"}
+		b.Engagement = e
+	}
 	b.Renew.Current.Mode = expandedMode(fx.RenewMode)
-	b.Renew.Current.NextDate = dateTime(fx.Expiration)
+	b.Renew.Current.NextDate = tf.wallClock(fx.Expiration, fx.ExpirationTime)
 	if alone := aloneStrategy(fx); alone != nil {
 		p := mustPeriod(alone.Period).String()
 		b.Renew.Current.Period = &p
 	}
 	b.Renew.Capacities.Mode = []string{"automatic", "manual"}
-	b.Lifecycle.Current.CreationDate = dateTime(s.created)
+	b.Lifecycle.Current.CreationDate = tf.wallClock(s.created, fx.ExpirationTime)
 	b.Lifecycle.Current.PendingActions = []string{}
 	if fx.RenewMode == "deleteAtExpiration" {
 		b.Lifecycle.Current.PendingActions = append(b.Lifecycle.Current.PendingActions, "terminateAtExpirationDate")
@@ -163,14 +185,15 @@ func lifecycleState(state string) string {
 // resourceName and routes filters, ascending. routes is a comma-separated
 // list of route paths ("/vps/{serviceName}"), where "/vps" also matches.
 //
-// With expanded listing on and the header X-Pagination-Mode:
-// CachedObjectList-Pages, the answer is instead one page of full
-// services.expanded.Service objects. X-Pagination-Size (default
-// PaginationPageSize) and X-Pagination-Number (1-based, default 1) choose
-// the page; a page past the end is an empty array. The answer carries
-// X-Pagination-Elements (the total after filters), X-Pagination-Size and
-// X-Pagination-Number. X-Pagination-Filter, -Sort and the Cursor mode are
-// ignored.
+// With the header X-Pagination-Mode: CachedObjectList-Pages, Wire.Expanded
+// decides. Honoured, the answer is one page of full services.expanded.Service
+// objects: X-Pagination-Size (default PaginationPageSize, cut to
+// Wire.MaxPageSize when that is set) and X-Pagination-Number (1-based,
+// default 1) choose the page; a page past the end is an empty array. The
+// answer carries X-Pagination-Elements (the total after filters),
+// X-Pagination-Size (the size served) and X-Pagination-Number.
+// X-Pagination-Filter, -Sort and the Cursor mode are ignored. Ignored, the
+// answer is the plain id list. Refused, it is a 400.
 func (f *Fake) listServices(c *call) reply {
 	q := c.r.URL.Query()
 	name := q.Get("resourceName")
@@ -191,12 +214,18 @@ func (f *Fake) listServices(c *call) reply {
 		}
 		ids = append(ids, id)
 	}
-	if !f.expanded || c.r.Header.Get("X-Pagination-Mode") != pagesMode {
+	if c.r.Header.Get("X-Pagination-Mode") != pagesMode || f.wire.Expanded == ExpandedIgnored {
 		return okReply(ids)
+	}
+	if f.wire.Expanded == ExpandedRefused {
+		return badRequest("Invalid header X-Pagination-Mode: this route does not support pagination")
 	}
 	size, err := headerInt(c.r, "X-Pagination-Size", PaginationPageSize)
 	if err != nil {
 		return badRequest("Invalid header X-Pagination-Size")
+	}
+	if max := f.wire.MaxPageSize; max > 0 {
+		size = min(size, max)
 	}
 	number, err := headerInt(c.r, "X-Pagination-Number", 1)
 	if err != nil {

@@ -27,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/renewd/renewd"
 )
 
 // Options configures a Fake.
@@ -47,13 +49,28 @@ type Options struct {
 	// OrderTTL is how long an unpaid order lives (billing.Order
 	// expirationDate = date + OrderTTL). Zero means 24h.
 	OrderTTL time.Duration
-	// DeliveryAfter is how long after its payment an order is delivered.
-	// Zero means at once, inside the payment call.
+	// DeliveryAfter is how long after its payment an order is delivered (its
+	// services' expirations moved): until then it reads checking, then
+	// delivering. Zero means DefaultDeliveryAfter; a negative value means at
+	// once, inside the payment call, so that a paid order reads delivered
+	// straight away.
 	DeliveryAfter time.Duration
+	// CheckingFor is how long, out of DeliveryAfter, a paid order reads
+	// "checking" (OVH checking the payment) before it reads "delivering".
+	// Zero means DefaultCheckingFor; a negative value means no checking step.
+	// It is cut to DeliveryAfter.
+	CheckingFor time.Duration
 	// Logger receives one debug line per request (never a secret). Nil
 	// means no logging.
 	Logger *slog.Logger
 }
+
+// The defaults of a paid order's life: a test whose clock does not move
+// sees it checking, as a client polling OVH right after paying does.
+const (
+	DefaultDeliveryAfter = 10 * time.Minute
+	DefaultCheckingFor   = 5 * time.Minute
+)
 
 const (
 	defaultMaxSkew  = 180 * time.Second
@@ -85,16 +102,17 @@ type Fake struct {
 	requests     map[string]int
 	total        int
 	raised       map[int64]int64
-	expanded     bool
-	batch        bool
+	wire         Wire
 	faults       []*faultEntry
 	holds        []*Held
 }
 
-// service is the fake's live copy of a ServiceFixture.
+// service is the fake's live copy of a ServiceFixture. created is the
+// creation date, a year before the first expiration it was given; its time
+// of day is the fixture's ExpirationTime.
 type service struct {
 	fx      ServiceFixture
-	created time.Time
+	created renewd.Date
 }
 
 // New returns a fake serving the scenario. The scenario is copied; later
@@ -118,9 +136,19 @@ func New(sc Scenario, opts Options) *Fake {
 	if opts.OrderTTL <= 0 {
 		opts.OrderTTL = defaultOrderTTL
 	}
-	if opts.DeliveryAfter < 0 {
+	switch {
+	case opts.DeliveryAfter == 0:
+		opts.DeliveryAfter = DefaultDeliveryAfter
+	case opts.DeliveryAfter < 0:
 		opts.DeliveryAfter = 0
 	}
+	switch {
+	case opts.CheckingFor == 0:
+		opts.CheckingFor = DefaultCheckingFor
+	case opts.CheckingFor < 0:
+		opts.CheckingFor = 0
+	}
+	opts.CheckingFor = min(opts.CheckingFor, opts.DeliveryAfter)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -137,8 +165,7 @@ func New(sc Scenario, opts Options) *Fake {
 		nextDetailID: firstDetailID,
 		requests:     make(map[string]int),
 		raised:       make(map[int64]int64),
-		expanded:     true,
-		batch:        true,
+		wire:         sc.Wire,
 	}
 	for _, s := range sc.Services {
 		f.putServiceLocked(s)
@@ -158,7 +185,7 @@ func (f *Fake) putServiceLocked(s ServiceFixture) {
 		delete(f.byRoute, routeKey(old.fx.Type, old.fx.Name))
 		old.fx = s
 	} else {
-		f.services[s.ID] = &service{fx: s, created: s.Expiration.AddDate(-1, 0, 0)}
+		f.services[s.ID] = &service{fx: s, created: s.Expiration.AddPeriod(renewd.Period{Years: -1})}
 		i := sort.Search(len(f.serviceIDs), func(i int) bool { return f.serviceIDs[i] >= s.ID })
 		f.serviceIDs = append(f.serviceIDs, 0)
 		copy(f.serviceIDs[i+1:], f.serviceIDs[i:])

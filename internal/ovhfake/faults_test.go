@@ -80,8 +80,8 @@ func TestFaultStatusAfterWork(t *testing.T) {
 	if got := e.fake.Payments(); len(got) != 1 || got[0].OrderID != id {
 		t.Fatalf("pay answered 500 but the payment was not taken: %v", got)
 	}
-	if got := e.fake.Orders()[0].Status; got != "delivered" {
-		t.Errorf("order status = %s, want delivered", got)
+	if got := e.fake.Orders()[0].Status; got != "checking" {
+		t.Errorf("order status = %s, want checking", got)
 	}
 	// A retry of the payment is refused: it was taken.
 	apiErr(t, e.client.Post(orderPath(id)+"/pay", payCard, nil), 400, "already been paid")

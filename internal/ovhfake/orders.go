@@ -12,21 +12,26 @@ import (
 
 // order is a renewal order the fake created.
 type order struct {
-	id          int64
-	serviceID   int64 // the {id} of POST /service/{id}/renew
-	services    []int64
-	period      renewd.Period
-	periodText  string
-	priceUcents int64 // without tax
-	created     time.Time
-	expires     time.Time
-	password    string
-	details     []orderDetail
+	id           int64
+	serviceID    int64 // the {id} of POST /service/{id}/renew
+	services     []int64
+	period       renewd.Period
+	periodText   string
+	priceUcents  int64     // without tax
+	priceForm    PriceForm // SetOrderPriceForm's, else strategyForm; "" follows Wire.Price
+	strategyForm PriceForm // the strategy's when the order was made
+	created      time.Time
+	expires      time.Time
+	password     string
+	details      []orderDetail
 
 	paid      bool
 	paidAt    time.Time
 	payment   PaymentRecord
 	delivered bool
+	// override, when set, is the status OVH answers instead of the life
+	// cycle's (SetOrderStatus); the order's life stands still meanwhile.
+	override string
 }
 
 type orderDetail struct {
@@ -40,17 +45,25 @@ type orderDetail struct {
 const (
 	StatusNotPaid    = "notPaid"
 	StatusCancelled  = "cancelled"
+	StatusChecking   = "checking"
 	StatusDelivering = "delivering"
 	StatusDelivered  = "delivered"
+	// StatusDocumentsRequested is what OVH answers while it waits for the
+	// customer's documents; the fake answers it only when told to
+	// (SetOrderStatus).
+	StatusDocumentsRequested = "documentsRequested"
 )
 
-// status is the order's status at now: notPaid; cancelled once unpaid past
-// its expiration; delivering from payment until paidAt+DeliveryAfter; then
+// lifeStatus is the order's status at now by its life cycle alone: notPaid;
+// cancelled once unpaid past its expiration; checking from its payment for
+// CheckingFor; then delivering; then, once settleLocked delivered it,
 // delivered. The caller has run settleLocked(now).
-func (o *order) status(now time.Time) string {
+func (f *Fake) lifeStatus(o *order, now time.Time) string {
 	switch {
 	case o.delivered:
 		return StatusDelivered
+	case o.paid && now.Before(o.paidAt.Add(f.opts.CheckingFor)):
+		return StatusChecking
 	case o.paid:
 		return StatusDelivering
 	case now.After(o.expires):
@@ -59,13 +72,23 @@ func (o *order) status(now time.Time) string {
 	return StatusNotPaid
 }
 
-// settleLocked delivers every paid order whose delivery time has come:
-// each service in it has its expiration moved forward by the period, once,
-// and an expired service is ok again. The caller holds f.mu.
+// status is the order's status as OVH answers it: SetOrderStatus's when one
+// is set, else the life cycle's.
+func (f *Fake) status(o *order, now time.Time) string {
+	if o.override != "" {
+		return o.override
+	}
+	return f.lifeStatus(o, now)
+}
+
+// settleLocked delivers every paid order whose delivery time has come and
+// whose status is not held by SetOrderStatus: each service in it has its
+// expiration moved forward by the period on the calendar, once, and an
+// expired service is ok again. The caller holds f.mu.
 func (f *Fake) settleLocked(now time.Time) {
 	kept := f.undelivered[:0]
 	for _, o := range f.undelivered {
-		if now.Before(o.paidAt.Add(f.opts.DeliveryAfter)) {
+		if o.override != "" || now.Before(o.paidAt.Add(f.opts.DeliveryAfter)) {
 			kept = append(kept, o)
 			continue
 		}
@@ -75,7 +98,7 @@ func (f *Fake) settleLocked(now time.Time) {
 			if s == nil {
 				continue
 			}
-			s.fx.Expiration = o.period.AddTo(s.fx.Expiration)
+			s.fx.Expiration = s.fx.Expiration.AddPeriod(o.period)
 			if s.fx.State == "expired" {
 				s.fx.State = "ok"
 			}
@@ -85,6 +108,9 @@ func (f *Fake) settleLocked(now time.Time) {
 	clear(f.undelivered[len(kept):])
 	f.undelivered = kept
 }
+
+// orderForm is the price form an order is written in now.
+func (f *Fake) orderForm(o *order) PriceForm { return priceFormOr(o.priceForm, f.wire.Price) }
 
 // orderParam resolves the {id} path parameter to an order, or gives the
 // 404 answer (OVH also answers 404 for an id that is not a number).
@@ -140,7 +166,7 @@ func (f *Fake) getOrderStatus(c *call) reply {
 	if !found {
 		return rep
 	}
-	return okReply(o.status(c.now))
+	return okReply(f.status(o, c.now))
 }
 
 func (f *Fake) listOrderDetails(c *call) reply {
@@ -188,14 +214,15 @@ func (f *Fake) getOrderDetail(c *call) reply {
 	if !found {
 		return rep
 	}
+	form := f.orderForm(o)
 	return okReply(billingOrderDetail{
 		Description:   fmt.Sprintf("Renewal %s %s", d.name, o.periodText),
 		DetailType:    "RENEW",
 		Domain:        d.name,
 		OrderDetailID: d.id,
 		Quantity:      "1",
-		TotalPrice:    f.price(d.ucents),
-		UnitPrice:     f.price(d.ucents),
+		TotalPrice:    f.price(d.ucents, form),
+		UnitPrice:     f.price(d.ucents, form),
 	})
 }
 
@@ -253,7 +280,7 @@ func (f *Fake) getOrderPayment(c *call) reply {
 	}
 	ident := fmt.Sprintf("FAKE-PAY-%d", o.id)
 	return okReply(billingPayment{
-		PaymentDate:       dateTime(o.paidAt),
+		PaymentDate:       f.wire.Time.instant(o.paidAt),
 		PaymentIdentifier: &ident,
 		PaymentType:       paymentMeanEnum(o.payment.Mean),
 	})

@@ -7,15 +7,17 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/renewd/renewd"
 )
 
 func TestRenewQuoteAndOrderShapes(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	quote := e.post(t, "/service/1001/renew", map[string]any{"dryRun": true, "duration": "P1M", "services": []int64{1001}})
 	diffJSON(t, "dry run", quote, `{"orderId":0,"date":null,"expirationDate":null,"password":"","pdfUrl":"","url":"",
-		"priceWithTax":{"currencyCode":"EUR","text":"8.40 €","value":8.4,"priceInUcents":840000000},
-		"priceWithoutTax":{"currencyCode":"EUR","text":"7.00 €","value":7,"priceInUcents":700000000},
-		"tax":{"currencyCode":"EUR","text":"1.40 €","value":1.4,"priceInUcents":140000000},
+		"priceWithTax":{"currencyCode":"EUR","text":"8.40 €","value":8.4},
+		"priceWithoutTax":{"currencyCode":"EUR","text":"7.00 €","value":7},
+		"tax":{"currencyCode":"EUR","text":"1.40 €","value":1.4},
 		"retractionDate":null}`)
 	if got := e.fake.Orders(); len(got) != 0 {
 		t.Fatalf("a dry run created orders: %v", got)
@@ -23,11 +25,12 @@ func TestRenewQuoteAndOrderShapes(t *testing.T) {
 
 	created := e.post(t, "/service/1001/renew", map[string]any{"dryRun": false, "duration": "P1M", "services": []int64{1001}})
 	u := "https://www.ovh.com/cgi-bin/order/displayOrder.cgi?orderId=100000001&orderPassword=" + orderPassword(100000001)
-	want := `{"orderId":100000001,"date":"2026-05-01T10:30:00+01:00","expirationDate":"2026-05-02T10:30:00+01:00",
+	// t0 is 09:30 UTC in May: 11:30 in Paris, summer time.
+	want := `{"orderId":100000001,"date":"2026-05-01T11:30:00+02:00","expirationDate":"2026-05-02T11:30:00+02:00",
 		"password":"` + orderPassword(100000001) + `","pdfUrl":"` + u + `","url":"` + u + `",
-		"priceWithTax":{"currencyCode":"EUR","text":"8.40 €","value":8.4,"priceInUcents":840000000},
-		"priceWithoutTax":{"currencyCode":"EUR","text":"7.00 €","value":7,"priceInUcents":700000000},
-		"tax":{"currencyCode":"EUR","text":"1.40 €","value":1.4,"priceInUcents":140000000},
+		"priceWithTax":{"currencyCode":"EUR","text":"8.40 €","value":8.4},
+		"priceWithoutTax":{"currencyCode":"EUR","text":"7.00 €","value":7},
+		"tax":{"currencyCode":"EUR","text":"1.40 €","value":1.4},
 		"retractionDate":null}`
 	diffJSON(t, "created order", created, want)
 	diffJSON(t, "GET /me/order/{id}", e.get(t, orderPath(100000001)), want)
@@ -36,8 +39,8 @@ func TestRenewQuoteAndOrderShapes(t *testing.T) {
 	diffJSON(t, "detail", e.get(t, orderPath(100000001)+"/details/500000001"), `{"cancelled":false,
 		"description":"Renewal vps-alpha.vps.ovh.net P1M","detailType":"RENEW","domain":"vps-alpha.vps.ovh.net",
 		"orderDetailId":500000001,"quantity":"1",
-		"totalPrice":{"currencyCode":"EUR","text":"7.00 €","value":7,"priceInUcents":700000000},
-		"unitPrice":{"currencyCode":"EUR","text":"7.00 €","value":7,"priceInUcents":700000000}}`)
+		"totalPrice":{"currencyCode":"EUR","text":"7.00 €","value":7},
+		"unitPrice":{"currencyCode":"EUR","text":"7.00 €","value":7}}`)
 	diffJSON(t, "extension", e.get(t, orderPath(100000001)+"/details/500000001/extension"), `{"order":{"action":"renew",
 		"configurations":[],"plan":{"code":"vps-renew","duration":"P1M","pricingMode":"default",
 		"product":{"name":"vps"},"quantity":1},"type":"plan"}}`)
@@ -92,7 +95,9 @@ func TestRenewRefusesWhatNoStrategyOffers(t *testing.T) {
 }
 
 func TestBundleOrderDetails(t *testing.T) {
-	e := newEnv(t, nil, func(o *Options) { o.MaxSkew = -1 })
+	sc := SampleScenario(t0)
+	sc.Wire.Price = PriceUcents // exact amounts to add up
+	e := newEnv(t, &sc, func(o *Options) { o.MaxSkew = -1 })
 	id := e.renew(t, 3001, "P1Y", []int64{2001, 3001}, false)
 	details := e.get(t, orderPath(id)+"/details").([]any)
 	if len(details) != 2 {
@@ -114,9 +119,10 @@ func TestBundleOrderDetails(t *testing.T) {
 	}
 	// Delivery moves both services of the bundle.
 	e.post(t, orderPath(id)+"/pay", map[string]any{"paymentMethod": map[string]any{"id": 9001}})
+	e.clock.Advance(DefaultDeliveryAfter)
 	for _, sid := range []int64{2001, 3001} {
 		s, _ := e.fake.Service(sid)
-		if want := time.Date(2027, 5, 11, 0, 0, 0, 0, time.UTC); !s.Expiration.Equal(want) {
+		if want := (renewd.Date{Year: 2027, Month: 5, Day: 11}); s.Expiration != want {
 			t.Errorf("service %d expires %v after delivery, want %v", sid, s.Expiration, want)
 		}
 	}
@@ -139,24 +145,32 @@ func TestOrderLifeCycle(t *testing.T) {
 	if got := e.post(t, orderPath(id)+"/pay", map[string]any{"paymentMethod": map[string]any{"id": 9001}}); got != nil {
 		t.Fatalf("pay answered %v, want null", got)
 	}
-	if got := status(); got != "delivering" {
-		t.Fatalf("paid order is %s, want delivering", got)
+	if got := status(); got != "checking" {
+		t.Fatalf("paid order is %s, want checking", got)
 	}
-	if s, _ := e.fake.Service(1001); !s.Expiration.Equal(before.Expiration) {
+	e.clock.Advance(DefaultCheckingFor - time.Second)
+	if got := status(); got != "checking" {
+		t.Fatalf("paid order is %s just before the end of CheckingFor, want checking", got)
+	}
+	e.clock.Advance(time.Second)
+	if got := status(); got != "delivering" {
+		t.Fatalf("paid order is %s after CheckingFor, want delivering", got)
+	}
+	if s, _ := e.fake.Service(1001); s.Expiration != before.Expiration {
 		t.Fatalf("expiration moved before delivery: %v", s.Expiration)
 	}
 	diffJSON(t, "payment", e.get(t, orderPath(id)+"/payment"),
-		`{"paymentDate":"2026-05-01T10:30:00+01:00","paymentIdentifier":"FAKE-PAY-100000001","paymentType":"creditCard"}`)
+		`{"paymentDate":"2026-05-01T11:30:00+02:00","paymentIdentifier":"FAKE-PAY-100000001","paymentType":"creditCard"}`)
 	diffJSON(t, "associatedObject", e.get(t, orderPath(id)+"/associatedObject"), `{"id":"FR100000001","type":"Bill"}`)
 
-	e.clock.Advance(time.Hour)
+	e.clock.Advance(time.Hour - DefaultCheckingFor)
 	if got := status(); got != "delivered" {
 		t.Fatalf("order is %s an hour after payment, want delivered", got)
 	}
-	want := before.Expiration.AddDate(0, 3, 0)
+	want := before.Expiration.AddPeriod(renewd.Period{Months: 3})
 	for range 3 { // reading again never moves it again
 		e.get(t, "/service/1001")
-		if s, _ := e.fake.Service(1001); !s.Expiration.Equal(want) {
+		if s, _ := e.fake.Service(1001); s.Expiration != want {
 			t.Fatalf("expiration = %v, want %v", s.Expiration, want)
 		}
 	}

@@ -22,15 +22,20 @@ type PaymentRecord struct {
 
 // payable checks that the order can be paid now: 400 "This order has
 // already been paid" once paid, 400 "This order has expired" when unpaid
-// past its expiration.
+// past its expiration, and 400 when SetOrderStatus holds it in a status
+// other than notPaid (documentsRequested, or one OVH may add). An order
+// held as notPaid is payable only if it really is unpaid: the fake never
+// takes money twice for one order, whatever it answers.
 func (f *Fake) payable(o *order, now time.Time) (reply, bool) {
-	switch o.status(now) {
-	case StatusNotPaid:
-		return reply{}, true
-	case StatusCancelled:
+	switch life := f.lifeStatus(o, now); {
+	case life == StatusCancelled:
 		return badRequest("This order has expired"), false
+	case life != StatusNotPaid:
+		return badRequest("This order has already been paid"), false
+	case o.override != "" && o.override != StatusNotPaid:
+		return badRequest("This order cannot be paid in its status %s", o.override), false
 	}
-	return badRequest("This order has already been paid"), false
+	return reply{}, true
 }
 
 // decodeStrict reads a JSON body into v, refusing unknown fields.
@@ -129,7 +134,7 @@ func meanIDText(id *int64) string {
 func meanKey(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
 
 // payLocked marks the order paid and records the payment; with no delivery
-// delay the order is delivered at once.
+// delay (Options.DeliveryAfter negative) the order is delivered at once.
 func (f *Fake) payLocked(o *order, p PaymentRecord, now time.Time) {
 	p.OrderID = o.id
 	p.AmountUcents = o.priceUcents + taxOf(o.priceUcents)
@@ -199,13 +204,18 @@ func (f *Fake) getOrderPaymentMethods(c *call) reply {
 	if _, rep, found := f.orderParam(c); !found {
 		return rep
 	}
+	// payment.method.AvailablePaymentMethod (me.json; the doc names it only).
 	type available struct {
-		PaymentType    string  `json:"paymentType"`
-		PaymentSubType *string `json:"paymentSubType"`
-		Integration    string  `json:"integration"`
-		Oneshot        bool    `json:"oneshot"`
-		Registerable   bool    `json:"registerable"`
-		Icon           icon    `json:"icon"`
+		FormSessionID               *string `json:"formSessionId"`
+		Icon                        icon    `json:"icon"`
+		Integration                 string  `json:"integration"`
+		MerchantID                  *string `json:"merchantId"`
+		Oneshot                     bool    `json:"oneshot"`
+		OrganizationID              *string `json:"organizationId"`
+		PaymentSubType              *string `json:"paymentSubType"`
+		PaymentType                 string  `json:"paymentType"`
+		Registerable                bool    `json:"registerable"`
+		RegisterableWithTransaction bool    `json:"registerableWithTransaction"`
 	}
 	v := struct {
 		Available      []available     `json:"available"`
@@ -235,7 +245,9 @@ type icon struct {
 	URL  *string `json:"url"`
 }
 
-// paymentMethod is me.payment.PaymentMethod.
+// paymentMethod is me.payment.PaymentMethod (GET /me/payment/method/{id}),
+// and payment.method.PaymentMethod (GET /me/order/{id}/paymentMethods),
+// which has the same fields.
 type paymentMethod struct {
 	PaymentMethodID  int64   `json:"paymentMethodId"`
 	PaymentMeanID    *int64  `json:"paymentMeanId"`
@@ -249,9 +261,11 @@ type paymentMethod struct {
 	LastUpdate       string  `json:"lastUpdate"`
 	ExpirationDate   *string `json:"expirationDate"`
 	BillingContactID *int64  `json:"billingContactId"`
+	FormSessionID    *string `json:"formSessionId"`
+	MerchantID       *string `json:"merchantId"`
+	Oneclick         *bool   `json:"oneclick"`
 	Icon             icon    `json:"icon"`
 	Integration      string  `json:"integration"`
-	Oneshot          bool    `json:"oneshot"`
 }
 
 // methodCreated is when every fake payment method was registered.
@@ -265,8 +279,8 @@ func (f *Fake) methodView(m PaymentMethodFixture) paymentMethod {
 		Status:          m.Status,
 		Default:         m.Default,
 		Label:           &label,
-		CreationDate:    dateTime(methodCreated),
-		LastUpdate:      dateTime(methodCreated),
+		CreationDate:    f.wire.Time.instant(methodCreated),
+		LastUpdate:      f.wire.Time.instant(methodCreated),
 		Icon:            icon{Name: m.PaymentType},
 		Integration:     "NONE",
 	}

@@ -76,5 +76,6 @@ func TestPaymentMethodRoutes(t *testing.T) {
 		"paymentMeanId":777,"paymentType":"PAYPAL","paymentSubType":null,"status":"VALID","default":false,
 		"description":null,"label":"PAYPAL #9002","creationDate":"2020-01-15T11:00:00+01:00",
 		"lastUpdate":"2020-01-15T11:00:00+01:00","expirationDate":null,"billingContactId":null,
-		"icon":{"name":"PAYPAL","data":null,"url":null},"integration":"NONE","oneshot":false}`)
+		"formSessionId":null,"merchantId":null,"oneclick":null,
+		"icon":{"name":"PAYPAL","data":null,"url":null},"integration":"NONE"}`)
 }

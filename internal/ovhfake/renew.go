@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/renewd/renewd"
 )
@@ -19,9 +20,11 @@ type renewDescription struct {
 }
 
 // renewStrategy is service.renew.RenewStrategy; prices are without tax.
+// priceInUcents is left out where the price form has none (PriceValue, as
+// in OVH's renew guide).
 type renewStrategy struct {
 	Price           price          `json:"price"`
-	PriceInUcents   int64          `json:"priceInUcents"`
+	PriceInUcents   *int64         `json:"priceInUcents,omitempty"`
 	Services        []int64        `json:"services"`
 	ServicesDetails []renewService `json:"servicesDetails"`
 }
@@ -33,23 +36,25 @@ type renewService struct {
 }
 
 // getRenewStrategies answers GET /service/{id}/renew: the service's
-// strategies grouped by period, shortest period first, strategies in
-// fixture order. includeOptions is accepted and ignored.
+// strategies grouped under renewPeriod by their Period as spelt in the
+// fixture (P12M and P1Y are two groups), shortest period first, strategies
+// in fixture order. includeOptions is accepted and ignored.
 func (f *Fake) getRenewStrategies(c *call) reply {
 	s, rep, found := f.serviceParam(c)
 	if !found {
 		return rep
 	}
 	out := []renewDescription{}
-	for _, p := range strategyPeriods(s.fx) {
-		d := renewDescription{RenewPeriod: p.String(), Strategies: []renewStrategy{}}
+	for _, spelling := range strategySpellings(s.fx) {
+		d := renewDescription{RenewPeriod: spelling, Strategies: []renewStrategy{}}
 		for _, st := range s.fx.Strategies {
-			if !mustPeriod(st.Period).Equal(p) {
+			if st.Period != spelling {
 				continue
 			}
+			form := priceFormOr(st.PriceForm, f.wire.Price)
 			rs := renewStrategy{
-				Price:           f.price(st.PriceUcents),
-				PriceInUcents:   st.PriceUcents,
+				Price:           f.price(st.PriceUcents, form),
+				PriceInUcents:   form.strategyUcents(st.PriceUcents),
 				Services:        slices.Clone(st.Services),
 				ServicesDetails: []renewService{},
 			}
@@ -65,6 +70,24 @@ func (f *Fake) getRenewStrategies(c *call) reply {
 		out = append(out, d)
 	}
 	return okReply(out)
+}
+
+// strategySpellings lists the distinct Period texts of a service's
+// strategies, shortest period first, then by text.
+func strategySpellings(fx ServiceFixture) []string {
+	var out []string
+	for _, st := range fx.Strategies {
+		if !slices.Contains(out, st.Period) {
+			out = append(out, st.Period)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if d := periodDays(mustPeriod(a)) - periodDays(mustPeriod(b)); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return out
 }
 
 // renewRequest is the body of POST /service/{id}/renew.
@@ -89,10 +112,13 @@ type renewOrder struct {
 
 // postRenew answers POST /service/{id}/renew. duration and services must
 // name one of the service's strategies exactly (the same period, the same
-// set of services), or the answer is 400. An unknown body field is a 400 too,
-// so that a misspelt dryRun cannot silently order. dryRun:true quotes: the
-// RenewOrder has orderId 0, no date, url or password. Otherwise an order is
-// created, notPaid, at the strategy's price or at the RaiseOrderPrice price.
+// set of services), or the answer is 400; with Wire.StrictDuration the
+// duration must also be spelt as the strategy's renewPeriod was (P12M is
+// then not P1Y). An unknown body field is a 400 too, so that a misspelt
+// dryRun cannot silently order. dryRun:true quotes: the RenewOrder has
+// orderId 0, no date, url or password. Otherwise an order is created,
+// notPaid, at the strategy's price or at the RaiseOrderPrice price. Prices
+// are written in the strategy's price form, else Wire.Price.
 func (f *Fake) postRenew(c *call) reply {
 	s, rep, found := f.serviceParam(c)
 	if !found {
@@ -124,13 +150,16 @@ func (f *Fake) postRenew(c *call) reply {
 	if st == nil {
 		return badRequest("No renew strategy of service %d for duration %s and services %v", s.fx.ID, *req.Duration, *req.Services)
 	}
+	if f.wire.StrictDuration && *req.Duration != st.Period {
+		return badRequest("Invalid parameter duration: %q is not an offered renew period (offered: %s)", *req.Duration, st.Period)
+	}
 	for _, id := range st.Services {
 		if f.services[id] == nil {
 			return badRequest("Invalid parameter services: service %d does not exist", id)
 		}
 	}
 	if req.DryRun != nil && *req.DryRun {
-		return okReply(renewOrder{orderPrices: f.orderPrices(st.PriceUcents)})
+		return okReply(renewOrder{orderPrices: f.orderPrices(st.PriceUcents, priceFormOr(st.PriceForm, f.wire.Price))})
 	}
 	ucents := st.PriceUcents
 	if raised, ok := f.raised[s.fx.ID]; ok {
@@ -144,14 +173,16 @@ func (f *Fake) postRenew(c *call) reply {
 // service (the price split evenly, the first detail taking the remainder).
 func (f *Fake) createOrderLocked(serviceID int64, st *StrategyFixture, ucents int64, c *call) *order {
 	o := &order{
-		id:          f.nextOrderID,
-		serviceID:   serviceID,
-		services:    slices.Clone(st.Services),
-		period:      mustPeriod(st.Period),
-		periodText:  st.Period,
-		priceUcents: ucents,
-		created:     c.now,
-		expires:     c.now.Add(f.opts.OrderTTL),
+		id:           f.nextOrderID,
+		serviceID:    serviceID,
+		services:     slices.Clone(st.Services),
+		period:       mustPeriod(st.Period),
+		periodText:   st.Period,
+		priceUcents:  ucents,
+		priceForm:    st.PriceForm,
+		strategyForm: st.PriceForm,
+		created:      c.now,
+		expires:      c.now.Add(f.opts.OrderTTL),
 	}
 	f.nextOrderID++
 	o.password = orderPassword(o.id)
@@ -182,13 +213,14 @@ func orderPassword(id int64) string {
 
 func (f *Fake) orderView(o *order) renewOrder {
 	u := fmt.Sprintf("https://www.ovh.com/cgi-bin/order/displayOrder.cgi?orderId=%d&orderPassword=%s", o.id, o.password)
+	tf := f.wire.Time
 	return renewOrder{
 		OrderID:        o.id,
-		Date:           dateTimePtr(o.created),
-		ExpirationDate: dateTimePtr(o.expires),
+		Date:           tf.instantPtr(o.created),
+		ExpirationDate: tf.instantPtr(o.expires),
 		Password:       o.password,
 		PdfURL:         u,
 		URL:            u,
-		orderPrices:    f.orderPrices(o.priceUcents),
+		orderPrices:    f.orderPrices(o.priceUcents, f.orderForm(o)),
 	}
 }

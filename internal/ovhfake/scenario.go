@@ -11,11 +11,14 @@ import (
 )
 
 // Scenario is the account a Fake serves: its services with their renewal
-// offers, and its registered payment methods.
+// offers, its registered payment methods, and how its API speaks.
 type Scenario struct {
 	Currency       string // e.g. EUR; empty means EUR
 	Services       []ServiceFixture
 	PaymentMethods []PaymentMethodFixture
+	// Wire is how the account's API writes what OVH writes in more than one
+	// form; the zero value is the default of each (see Wire).
+	Wire Wire
 }
 
 // ServiceFixture is one billed service.
@@ -25,8 +28,23 @@ type ServiceFixture struct {
 	// Type is the API route without the name: "vps", "domain",
 	// "hosting/web", "dedicated/server".
 	Type string
-	// Expiration is when the service expires (a date; midnight UTC).
-	Expiration time.Time
+	// Expiration is the calendar date the service expires, as OVH's
+	// date-typed fields write it (GET /service/{id} expirationDate,
+	// serviceInfos expiration). Required. A delivered renewal moves it by
+	// the period, on the calendar.
+	Expiration renewd.Date
+	// ExpirationTime is the time of day, in Paris, that the datetime-typed
+	// fields of /services write with the expiration (billing.expirationDate,
+	// nextBillingDate, renew.current.nextDate) and with the creation date
+	// (lifecycle.current.creationDate, a year before the first expiration):
+	// OVH Manager's mocks carry the service's creation time there, e.g.
+	// 2026-12-05T19:56:28+01:00 for a service whose /service/{id} says
+	// 2026-12-05. Zero is midnight. It must be under 24h, in whole seconds.
+	ExpirationTime time.Duration
+	// EngagedUntil, when set, is the date the service's commitment ends:
+	// serviceList engagementDate, serviceInfos engagedUpTo and /services
+	// billing.engagement.endDate. Zero means no engagement (those are null).
+	EngagedUntil renewd.Date
 	// RenewMode is OVH's service.renew.Mode: manual, automaticV2016,
 	// automaticV2024, option, deleteAtExpiration...; unknown values are
 	// served as given. Empty means manual.
@@ -38,9 +56,17 @@ type ServiceFixture struct {
 
 // StrategyFixture is one renewal offer of a service.
 type StrategyFixture struct {
-	Period      string  // ISO 8601, e.g. "P1M"
+	// Period is the ISO 8601 period as OVH spells it in renewPeriod: "P1M",
+	// "P1Y", or "P12M" (P1Y spelt otherwise). Strategies are listed under
+	// their spelling; with Wire.StrictDuration an order must send it back
+	// exactly.
+	Period      string
 	Services    []int64 // renewed together; contains the service itself
 	PriceUcents int64   // without tax
+	// PriceForm is how this strategy's price is written: in the strategy
+	// listing, in quotes, and in the orders made from it. Empty means the
+	// account's Wire.Price at the time of each answer.
+	PriceForm PriceForm
 }
 
 // PaymentMethodFixture is one registered payment method (/me/payment/method).
@@ -53,7 +79,7 @@ type PaymentMethodFixture struct {
 }
 
 func (sc Scenario) withDefaults() Scenario {
-	out := Scenario{Currency: sc.Currency}
+	out := Scenario{Currency: sc.Currency, Wire: sc.Wire.withDefaults()}
 	if out.Currency == "" {
 		out.Currency = "EUR"
 	}
@@ -88,10 +114,14 @@ func (m PaymentMethodFixture) withDefaults() PaymentMethodFixture {
 // expiration, two services on the same route and name, a strategy with a
 // bad period, a negative price, a service list that leaves out its own
 // service or names one the scenario lacks, two strategies for the same
-// period and services, or more than one default payment method. The error
+// period and services, a price form or wire form it does not know, a time
+// of day out of range, or more than one default payment method. The error
 // is a *FixtureError naming the entry at fault.
 func (sc Scenario) Validate() error {
 	sc = sc.withDefaults()
+	if err := sc.Wire.Validate(); err != nil {
+		return &FixtureError{Service: -1, Strategy: -1, PaymentMethod: -1, Wire: true, Err: err}
+	}
 	known := make(map[int64]bool, len(sc.Services))
 	routes := make(map[string]int64, len(sc.Services))
 	for i, s := range sc.Services {
@@ -124,9 +154,10 @@ func (sc Scenario) Validate() error {
 
 // FixtureError says which entry of a Scenario is wrong: indexes into
 // Services, that service's Strategies and PaymentMethods, -1 where they do
-// not apply. LoadScenario turns them into line numbers.
+// not apply, or Wire. LoadScenario turns them into line numbers.
 type FixtureError struct {
 	Service, Strategy, PaymentMethod int
+	Wire                             bool
 	Err                              error
 }
 
@@ -148,6 +179,8 @@ func (s ServiceFixture) validate() *FixtureError {
 		return fail(-1, "service %d: type must be a route such as vps or hosting/web, not %q", s.ID, s.Type)
 	case s.Expiration.IsZero():
 		return fail(-1, "service %d: expiration is missing", s.ID)
+	case !validTimeOfDay(s.ExpirationTime):
+		return fail(-1, "service %d: expiration time %s is not a time of day in whole seconds", s.ID, s.ExpirationTime)
 	}
 	seen := map[string]bool{}
 	for j, st := range s.Strategies {
@@ -157,6 +190,9 @@ func (s ServiceFixture) validate() *FixtureError {
 		}
 		if st.PriceUcents < 0 {
 			return fail(j, "service %d: strategy %s: price is negative", s.ID, st.Period)
+		}
+		if !validPriceForm(st.PriceForm) {
+			return fail(j, "service %d: strategy %s: price form %q is not one of %v", s.ID, st.Period, st.PriceForm, PriceForms)
 		}
 		if !slices.Contains(st.Services, s.ID) {
 			return fail(j, "service %d: strategy %s renews %v, which leaves out the service itself", s.ID, st.Period, st.Services)

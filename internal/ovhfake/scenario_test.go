@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/renewd/renewd"
 )
 
 func TestLoadScenario(t *testing.T) {
@@ -19,18 +21,23 @@ func TestLoadScenario(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadScenario: %v", err)
 	}
-	dec1 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dec1 := renewd.Date{Year: 2026, Month: 12, Day: 1}
 	want := Scenario{
 		Currency: "EUR",
+		Wire: Wire{Time: TimeUTC, Price: PriceUcents, Expanded: ExpandedRefused, MaxPageSize: 2, Batch: BatchNumberKeys,
+			StrictDuration: true},
 		Services: []ServiceFixture{
 			{ID: 1001, Name: "vps-alpha.vps.ovh.net", Type: "vps", Expiration: dec1, RenewMode: "manual", State: "ok",
 				Strategies: []StrategyFixture{
 					{Period: "P1M", Services: []int64{1001}, PriceUcents: 700000000},
-					{Period: "P1Y", Services: []int64{1001}, PriceUcents: 7000000000},
+					{Period: "P12M", Services: []int64{1001}, PriceUcents: 7000000000, PriceForm: PriceNoValue},
 				}},
-			{ID: 2001, Name: "example.com", Type: "domain", Expiration: dec1, RenewMode: "automaticV2024", State: "expired",
+			{ID: 2001, Name: "example.com", Type: "domain", Expiration: dec1,
+				ExpirationTime: 19*time.Hour + 56*time.Minute + 28*time.Second, EngagedUntil: renewd.Date{Year: 2027, Month: 6, Day: 30},
+				RenewMode: "automaticV2024", State: "expired",
 				Strategies: []StrategyFixture{{Period: "P1Y", Services: []int64{2001, 3001}, PriceUcents: 4999000000}}},
-			{ID: 3001, Name: "example.com", Type: "hosting/web", Expiration: dec1, RenewMode: "option", State: "ok",
+			{ID: 3001, Name: "example.com", Type: "hosting/web", Expiration: dec1, ExpirationTime: 41 * time.Minute,
+				RenewMode: "option", State: "ok",
 				Strategies: []StrategyFixture{{Period: "P1Y", Services: []int64{3001, 2001}, PriceUcents: 4999000000}}},
 		},
 		PaymentMethods: []PaymentMethodFixture{
@@ -52,7 +59,14 @@ func TestLoadScenarioErrors(t *testing.T) {
 		{"empty", "", []string{"scenario is empty"}},
 		{"unknown key", "currency: EUR\nservices:\n  - id: 1\n    nmae: x\n", []string{"line 4", "nmae"}},
 		{"wrong type", "services:\n  - id: one\n", []string{"line 2"}},
-		{"bad date", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 1st of May\n", []string{"line 5", "expiration"}},
+		{"bad date", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 1st of May\n", []string{"line 5", "calendar date"}},
+		{"datetime expiration", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 2026-12-01T00:00:00Z\n",
+			[]string{"line 5", "expiration_time"}},
+		{"bad time of day", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 2026-12-01\n    expiration_time: 25:00\n",
+			[]string{"line 6", "time of day"}},
+		{"bad wire", "currency: EUR\nwire:\n  price: cheap\n", []string{"line 3", "price \"cheap\""}},
+		{"bad price form", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 2026-12-01\n    strategies:\n      - period: P1M\n        price: 1\n        price_form: free\n",
+			[]string{"line 7", "price form \"free\""}},
 		{"bad price", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 2026-12-01\n    strategies:\n      - period: P1M\n        price: 7,00\n",
 			[]string{"line 8", "price"}},
 		{"missing price", "services:\n  - id: 1\n    name: a\n    type: vps\n    expiration: 2026-12-01\n    strategies:\n      - period: P1M\n",
@@ -101,12 +115,10 @@ func TestSampleScenario(t *testing.T) {
 		Strategies       int
 	}
 	got := map[int64]brief{}
-	day := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+	day := renewd.Date{Year: 2026, Month: 5, Day: 2} // now's UTC date
 	for _, s := range sc.Services {
-		got[s.ID] = brief{s.Name, s.Type, s.RenewMode, int(s.Expiration.Sub(day).Hours() / 24), len(s.Strategies)}
-		if s.Expiration.Location() != time.UTC || !s.Expiration.Equal(s.Expiration.Truncate(24*time.Hour)) {
-			t.Errorf("service %d expires %v, not at midnight UTC", s.ID, s.Expiration)
-		}
+		days := int(s.Expiration.Start().Sub(day.Start()).Hours() / 24)
+		got[s.ID] = brief{s.Name, s.Type, s.RenewMode, days, len(s.Strategies)}
 	}
 	want := map[int64]brief{
 		1001: {"vps-alpha.vps.ovh.net", "vps", "manual", 5, 3},
@@ -120,6 +132,17 @@ func TestSampleScenario(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("sample services (-want +got):\n%s", d)
+	}
+	// Some services carry a time of day on /services, and two of them one
+	// that is the day before in UTC.
+	if got := sc.Services[0].ExpirationTime; got != 19*time.Hour+56*time.Minute+28*time.Second {
+		t.Errorf("vps-alpha's time of day = %s, want 19:56:28", got)
+	}
+	if got := sc.Services[3].ExpirationTime; got != 41*time.Minute+7*time.Second {
+		t.Errorf("example.com's time of day = %s, want 00:41:07", got)
+	}
+	if sc.Wire != (Wire{}) {
+		t.Errorf("sample wire = %+v, want the defaults", sc.Wire)
 	}
 	if sc.Currency != "EUR" || len(sc.PaymentMethods) != 2 || !sc.PaymentMethods[0].Default || sc.PaymentMethods[1].MeanID != 777 {
 		t.Errorf("sample payment setup = %s %+v", sc.Currency, sc.PaymentMethods)
@@ -139,6 +162,12 @@ func TestNewPanicsOnMisuse(t *testing.T) {
 		{"AddService invalid", func() { New(Scenario{}, ok).AddService(ServiceFixture{ID: 1, Name: "x", Type: "vps"}) }},
 		{"SetPrice unknown service", func() { New(Scenario{}, ok).SetPrice(1, "P1M", 1) }},
 		{"Inject without route", func() { New(Scenario{}, ok).Inject(Fault{Status: 500}) }},
+		{"unknown wire form", func() { New(Scenario{Wire: Wire{Batch: "sometimes"}}, ok) }},
+		{"SetWire unknown form", func() { New(Scenario{}, ok).SetWire(Wire{Time: "local"}) }},
+		{"SetOrderPriceForm unknown form", func() { New(Scenario{}, ok).SetOrderPriceForm(1, "cheap") }},
+		{"time of day out of range", func() {
+			New(Scenario{Services: []ServiceFixture{{ID: 1, Name: "x", Type: "vps", Expiration: renewd.DateOf(t0), ExpirationTime: 24 * time.Hour}}}, ok)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

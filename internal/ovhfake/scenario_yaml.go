@@ -15,24 +15,37 @@ import (
 // yamlScenario is the YAML form of a Scenario (see LoadScenario).
 type yamlScenario struct {
 	Currency       string              `yaml:"currency"`
+	Wire           yamlWire            `yaml:"wire"`
 	Services       []yamlService       `yaml:"services"`
 	PaymentMethods []yamlPaymentMethod `yaml:"payment_methods"`
 }
 
+type yamlWire struct {
+	Time           TimeForm     `yaml:"time"`
+	Price          PriceForm    `yaml:"price"`
+	Expanded       ExpandedMode `yaml:"expanded"`
+	MaxPageSize    int          `yaml:"max_page_size"`
+	Batch          BatchMode    `yaml:"batch"`
+	StrictDuration bool         `yaml:"strict_duration"`
+}
+
 type yamlService struct {
-	ID         int64          `yaml:"id"`
-	Name       string         `yaml:"name"`
-	Type       string         `yaml:"type"`
-	Expiration yamlTime       `yaml:"expiration"`
-	RenewMode  string         `yaml:"renew_mode"`
-	State      string         `yaml:"state"`
-	Strategies []yamlStrategy `yaml:"strategies"`
+	ID             int64          `yaml:"id"`
+	Name           string         `yaml:"name"`
+	Type           string         `yaml:"type"`
+	Expiration     yamlDate       `yaml:"expiration"`
+	ExpirationTime yamlTimeOfDay  `yaml:"expiration_time"`
+	EngagedUntil   yamlDate       `yaml:"engaged_until"`
+	RenewMode      string         `yaml:"renew_mode"`
+	State          string         `yaml:"state"`
+	Strategies     []yamlStrategy `yaml:"strategies"`
 }
 
 type yamlStrategy struct {
-	Period   string     `yaml:"period"`
-	Services []int64    `yaml:"services"`
-	Price    yamlAmount `yaml:"price"`
+	Period    string     `yaml:"period"`
+	Services  []int64    `yaml:"services"`
+	Price     yamlAmount `yaml:"price"`
+	PriceForm PriceForm  `yaml:"price_form"`
 }
 
 type yamlPaymentMethod struct {
@@ -43,8 +56,12 @@ type yamlPaymentMethod struct {
 	MeanID      int64  `yaml:"mean_id"`
 }
 
-// yamlTime reads a date or an RFC 3339 time, exactly as renewd.ParseTime.
-type yamlTime struct{ t time.Time }
+// yamlDate reads a calendar date written 2006-01-02, and nothing else: a
+// service's expiration is a date, its time of day a separate key.
+type yamlDate struct{ d renewd.Date }
+
+// yamlTimeOfDay reads a time of day written 15:04:05 (or 15:04).
+type yamlTimeOfDay struct{ d time.Duration }
 
 // yamlAmount reads a decimal price exactly (no float on the way).
 type yamlAmount struct {
@@ -64,34 +81,57 @@ func (a *yamlAmount) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-func (t *yamlTime) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: expiration must be a date such as 2026-12-01", n.Line)
+func (d *yamlDate) UnmarshalYAML(n *yaml.Node) error {
+	_, err := time.Parse(time.DateOnly, n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return fmt.Errorf("line %d: %q is not a calendar date such as 2026-12-01 (a time of day goes in expiration_time)", n.Line, n.Value)
 	}
-	v, err := renewd.ParseTime(n.Value)
+	v, err := renewd.ParseDate(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: expiration: %w", n.Line, err)
+		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
-	t.t = v
+	d.d = v
+	return nil
+}
+
+func (t *yamlTimeOfDay) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: expiration_time must be a time of day such as 19:56:28", n.Line)
+	}
+	v, err := ParseTimeOfDay(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: expiration_time: %w", n.Line, err)
+	}
+	t.d = v
 	return nil
 }
 
 // LoadScenario reads a scenario in YAML:
 //
 //	currency: EUR
+//	wire:                            # how the API speaks; every key optional (see Wire)
+//	  time: paris                    # paris | utc | expiration-date
+//	  price: value                   # value | ucents | ucents-disagree | ucents-null | no-value | zero | huge | negative | 18-digits
+//	  expanded: honoured             # honoured | ignored | refused
+//	  max_page_size: 0               # 0: pages as long as asked
+//	  batch: string-keys             # string-keys | number-keys | refused
+//	  strict_duration: false         # true: POST renew takes a period only as renewPeriod spelt it
 //	services:
 //	  - id: 1001
 //	    name: vps-alpha.vps.ovh.net
 //	    type: vps                    # the route: vps, domain, hosting/web...
-//	    expiration: 2026-12-01       # a date, or an RFC 3339 time
+//	    expiration: 2026-12-01       # a calendar date
+//	    expiration_time: "19:56:28"  # its time of day in Paris on /services; default 00:00:00
+//	    engaged_until: 2027-06-01    # default: no engagement
 //	    renew_mode: manual           # default manual
 //	    state: ok                    # default ok
 //	    strategies:
 //	      - period: P1M
 //	        price: 7.00              # without tax, exact decimal; required
-//	      - period: P1Y
+//	      - period: P12M             # listed as spelt
 //	        services: [1001, 1002]   # default: the service alone
 //	        price: 49.99
+//	        price_form: ucents       # default: wire.price
 //	payment_methods:
 //	  - id: 9001
 //	    payment_type: CREDIT_CARD
@@ -134,9 +174,10 @@ func LoadScenario(r io.Reader) (Scenario, error) {
 // scenario converts the YAML form; a strategy without a price is an error
 // (a free renewal is written "price: 0").
 func (ys yamlScenario) scenario() (Scenario, error) {
-	sc := Scenario{Currency: ys.Currency}
+	sc := Scenario{Currency: ys.Currency, Wire: Wire(ys.Wire)}
 	for i, s := range ys.Services {
-		fx := ServiceFixture{ID: s.ID, Name: s.Name, Type: s.Type, Expiration: s.Expiration.t, RenewMode: s.RenewMode, State: s.State}
+		fx := ServiceFixture{ID: s.ID, Name: s.Name, Type: s.Type, Expiration: s.Expiration.d,
+			ExpirationTime: s.ExpirationTime.d, EngagedUntil: s.EngagedUntil.d, RenewMode: s.RenewMode, State: s.State}
 		for j, st := range s.Strategies {
 			if !st.Price.set {
 				return Scenario{}, &FixtureError{Service: i, Strategy: j, PaymentMethod: -1,
@@ -146,7 +187,8 @@ func (ys yamlScenario) scenario() (Scenario, error) {
 			if ids == nil {
 				ids = []int64{s.ID}
 			}
-			fx.Strategies = append(fx.Strategies, StrategyFixture{Period: st.Period, Services: ids, PriceUcents: st.Price.ucents})
+			fx.Strategies = append(fx.Strategies, StrategyFixture{Period: st.Period, Services: ids,
+				PriceUcents: st.Price.ucents, PriceForm: st.PriceForm})
 		}
 		sc.Services = append(sc.Services, fx)
 	}
@@ -164,6 +206,10 @@ func fixtureLine(data []byte, fe *FixtureError) int {
 	}
 	root := doc.Content[0]
 	switch {
+	case fe.Wire:
+		if w := mapValue(root, "wire"); w != nil {
+			return w.Line
+		}
 	case fe.PaymentMethod >= 0:
 		return itemLine(mapValue(root, "payment_methods"), fe.PaymentMethod)
 	case fe.Service >= 0:

@@ -9,14 +9,15 @@ import (
 	"github.com/renewd/renewd"
 )
 
-// serviceListService is serviceList.Service (GET /service/{id}). Dates are
-// date-only; there is no billing sub-object.
+// serviceListService is serviceList.Service (GET /service/{id}). Its dates
+// are date-typed: calendar dates, as OVH keeps them (in Paris); there is no
+// billing sub-object.
 type serviceListService struct {
 	CreationDate    string       `json:"creationDate"`
 	Details         []keyValue   `json:"details"`
 	EngagementDate  *string      `json:"engagementDate"`
-	ExpirationDate  string       `json:"expirationDate"`
-	NextBillingDate string       `json:"nextBillingDate"`
+	ExpirationDate  *string      `json:"expirationDate"`
+	NextBillingDate *string      `json:"nextBillingDate"`
 	Plan            servicePlan  `json:"plan"`
 	Quantity        int          `json:"quantity"`
 	Renew           serviceRenew `json:"renew"`
@@ -62,19 +63,23 @@ func (f *Fake) serviceListView(s *service) serviceListService {
 	fx := s.fx
 	renew := serviceRenew{Mode: fx.RenewMode, PossibleIntervals: []string{}, PossibleModes: possibleModes(fx.RenewMode)}
 	for _, p := range strategyPeriods(fx) {
-		renew.PossibleIntervals = append(renew.PossibleIntervals, p.String())
+		if iv := p.String(); slices.Contains(renewIntervals, iv) {
+			renew.PossibleIntervals = append(renew.PossibleIntervals, iv)
+		}
 	}
 	if alone := aloneStrategy(fx); alone != nil {
-		p := mustPeriod(alone.Period).String()
-		renew.Interval = &p
+		if iv := mustPeriod(alone.Period).String(); slices.Contains(renewIntervals, iv) {
+			renew.Interval = &iv
+		}
 	}
-	day := fx.Expiration.UTC().Day()
+	day := fx.Expiration.Day
 	renew.DayOfMonth = &day
 	return serviceListService{
-		CreationDate:    date(s.created),
+		CreationDate:    s.created.String(),
 		Details:         []keyValue{},
-		ExpirationDate:  date(fx.Expiration),
-		NextBillingDate: date(fx.Expiration),
+		EngagementDate:  dateOnly(fx.EngagedUntil),
+		ExpirationDate:  dateOnly(fx.Expiration),
+		NextBillingDate: dateOnly(fx.Expiration),
 		Plan:            servicePlan{Code: planCode(fx.Type), Product: productName{Name: fx.Type}},
 		Quantity:        1,
 		Renew:           renew,
@@ -83,6 +88,11 @@ func (f *Fake) serviceListView(s *service) serviceListService {
 		State:           fx.State,
 	}
 }
+
+// renewIntervals is service.renew.Interval, the periods serviceList.Service
+// can name (canonically spelt); a strategy for another period (P2M, P14D) is
+// offered by GET /service/{id}/renew but not listed there.
+var renewIntervals = []string{"P1M", "P3M", "P6M", "P1Y", "P2Y", "P3Y"}
 
 func planCode(typ string) string { return strings.ReplaceAll(typ, "/", "-") }
 
@@ -95,25 +105,30 @@ func possibleModes(mode string) []string {
 }
 
 // batchItem is one element of a batch answer. The shape is OVH Manager's
-// reading of it (key, value, error); OVH does not document it.
+// reading of it (key, value, error); OVH does not document it. Key is the
+// id as a string, or as a number in BatchNumberKeys.
 type batchItem struct {
-	Key   string  `json:"key"`
+	Key   any     `json:"key"`
 	Value any     `json:"value"`
 	Error *string `json:"error"`
 }
 
 // oneOrBatch answers a GET on /service/{id} or /services/{id}. With batch
-// on and the header X-Ovh-Batch set, {id} is a list split on the header's
-// value and the answer is a []batchItem (also for a single id); an unknown
-// or malformed id gives value null and an error. Otherwise {id} must be one
-// number (400 "Invalid parameter serviceId") of a known service (404).
+// honoured (Wire.Batch) and the header X-Ovh-Batch set, {id} is a list split
+// on the header's value and the answer is a []batchItem (also for a single
+// id); an unknown or malformed id gives value null and an error. Otherwise
+// {id} must be one number (400 "Invalid parameter serviceId") of a known
+// service (404).
 func (f *Fake) oneOrBatch(c *call, view func(*service) any) reply {
 	raw := c.params["id"]
-	if sep := c.r.Header.Get("X-Ovh-Batch"); f.batch && sep != "" {
+	if sep := c.r.Header.Get("X-Ovh-Batch"); f.wire.Batch != BatchRefused && sep != "" {
 		items := []batchItem{}
 		for _, key := range splitClean(raw, sep) {
-			item := batchItem{Key: key}
 			id, err := strconv.ParseInt(key, 10, 64)
+			item := batchItem{Key: key}
+			if err == nil && f.wire.Batch == BatchNumberKeys {
+				item.Key = id
+			}
 			s := f.services[id]
 			switch {
 			case err != nil:
@@ -197,16 +212,19 @@ func (f *Fake) getServiceInfos(c *call) reply {
 	}
 	periods := []int{}
 	for _, p := range strategyPeriods(fx) {
-		periods = append(periods, p.Years*12+p.Months)
+		if p.Days == 0 { // possibleRenewPeriod counts months
+			periods = append(periods, p.Years*12+p.Months)
+		}
 	}
 	return okReply(serviceInfos{
 		CanDeleteAtExpiration: true,
 		ContactAdmin:          fakeNIC,
 		ContactBilling:        fakeNIC,
 		ContactTech:           fakeNIC,
-		Creation:              date(s.created),
+		Creation:              s.created.String(),
 		Domain:                fx.Name,
-		Expiration:            date(fx.Expiration),
+		EngagedUpTo:           dateOnly(fx.EngagedUntil),
+		Expiration:            fx.Expiration.String(),
 		PossibleRenewPeriod:   periods,
 		Renew: serviceInfoRenew{
 			Automatic:          mode == renewd.RenewAutomatic,

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/renewd/renewd"
 )
 
 // The sample scenario at t0 (2026-05-01): vps-alpha expires 2026-05-06.
@@ -26,11 +28,11 @@ func TestServiceRoutesShapes(t *testing.T) {
 				"vars":[{"key":"serviceName","value":"vps-alpha.vps.ovh.net"}]},
 			"state":"ok"}`},
 		{"/service/2001/renew", `[{"renewPeriod":"P1Y","strategies":[
-			{"price":{"currencyCode":"EUR","text":"9.99 €","value":9.99,"priceInUcents":999000000},
-			 "priceInUcents":999000000,"services":[2001],
+			{"price":{"currencyCode":"EUR","text":"9.99 €","value":9.99},
+			 "services":[2001],
 			 "servicesDetails":[{"serviceId":2001,"serviceName":"example.com","serviceType":"domain"}]},
-			{"price":{"currencyCode":"EUR","text":"49.99 €","value":49.99,"priceInUcents":4999000000},
-			 "priceInUcents":4999000000,"services":[2001,3001],
+			{"price":{"currencyCode":"EUR","text":"49.99 €","value":49.99},
+			 "services":[2001,3001],
 			 "servicesDetails":[{"serviceId":2001,"serviceName":"example.com","serviceType":"domain"},
 			                    {"serviceId":3001,"serviceName":"example.com","serviceType":"hosting/web"}]}]}]`},
 		{"/services/3001", `{
@@ -41,12 +43,12 @@ func TestServiceRoutesShapes(t *testing.T) {
 				"product":{"name":"hosting-web","description":"hosting/web"},"resellingProvider":null,"state":"active"},
 			"route":{"path":"/hosting/web/{serviceName}","url":"/hosting/web/example.com",
 				"vars":[{"key":"serviceName","value":"example.com"}]},
-			"billing":{"expirationDate":"2026-05-11T01:00:00+01:00","nextBillingDate":"2026-05-11T01:00:00+01:00",
+			"billing":{"expirationDate":"2026-05-11T00:41:07+02:00","nextBillingDate":"2026-05-11T00:41:07+02:00",
 				"plan":{"code":"hosting-web","invoiceName":"hosting/web example.com"},
-				"pricing":null,"group":null,"engagement":null,
-				"renew":{"current":{"mode":"manual","nextDate":"2026-05-11T01:00:00+01:00","period":"P1Y"},
+				"pricing":null,"group":null,"engagement":null,"engagementRequest":null,
+				"renew":{"current":{"mode":"manual","nextDate":"2026-05-11T00:41:07+02:00","period":"P1Y"},
 					"capacities":{"mode":["automatic","manual"]}},
-				"lifecycle":{"current":{"creationDate":"2025-05-11T01:00:00+01:00","pendingActions":[],"state":"active","terminationDate":null},
+				"lifecycle":{"current":{"creationDate":"2025-05-11T00:41:07+02:00","pendingActions":[],"state":"active","terminationDate":null},
 					"capacities":{"actions":["earlyRenewal","terminate","terminateAtExpirationDate"]}}}}`},
 		{"/hosting/web/example.com/serviceInfos", `{
 			"canDeleteAtExpiration":true,"contactAdmin":"xx12345-ovh","contactBilling":"xx12345-ovh","contactTech":"xx12345-ovh",
@@ -67,7 +69,7 @@ func TestServiceModesAcrossRoutes(t *testing.T) {
 	for _, mode := range []string{"option", "deleteAtExpiration", "automaticV2024", "madeUpMode"} {
 		sc.Services = append(sc.Services, ServiceFixture{
 			ID: int64(6000 + len(sc.Services)), Name: mode + ".example.net", Type: "vps",
-			Expiration: t0.AddDate(0, 1, 0), RenewMode: mode, State: "expired",
+			Expiration: renewd.DateOf(t0).AddPeriod(renewd.Period{Months: 1}), RenewMode: mode, State: "expired",
 		})
 	}
 	e := newEnv(t, &sc, nil)
@@ -103,7 +105,7 @@ func TestServiceModesAcrossRoutes(t *testing.T) {
 	}
 	exp := e.get(t, "/services/6009").(map[string]any)
 	lc := exp["billing"].(map[string]any)["lifecycle"].(map[string]any)["current"].(map[string]any)
-	diffJSON(t, "deleteAtExpiration lifecycle", lc, `{"creationDate":"2025-06-01T10:30:00+01:00",
+	diffJSON(t, "deleteAtExpiration lifecycle", lc, `{"creationDate":"2025-06-01T00:00:00+02:00",
 		"pendingActions":["terminateAtExpirationDate"],"state":"unrenewed","terminationDate":null}`)
 	if got := e.get(t, "/vps/option.example.net/serviceInfos").(map[string]any)["status"]; got != "expired" {
 		t.Errorf("serviceInfos status = %v, want expired", got)

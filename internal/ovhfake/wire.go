@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
-
-	"github.com/renewd/renewd"
 )
 
 // reply is a buffered answer: handlers build it under the fake's lock and
@@ -86,76 +83,6 @@ func notFound(what string, id any) reply {
 func badRequest(format string, args ...any) reply {
 	return apiError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 }
-
-// price is order.Price. priceInUcents is the exact amount; value is the same
-// amount as a double, text as OVH prints it ("12.99 €").
-type price struct {
-	CurrencyCode  string  `json:"currencyCode"`
-	Text          string  `json:"text"`
-	Value         float64 `json:"value"`
-	PriceInUcents int64   `json:"priceInUcents"`
-}
-
-func (f *Fake) price(ucents int64) price {
-	text := renewd.FormatAmount(ucents) + " " + f.currency
-	if f.currency == "EUR" {
-		text = renewd.FormatAmount(ucents) + " €"
-	}
-	return price{
-		CurrencyCode:  f.currency,
-		Text:          text,
-		Value:         float64(ucents) / renewd.UcentsPerUnit,
-		PriceInUcents: ucents,
-	}
-}
-
-// TaxPercent is the fixed VAT rate the fake applies to every order.
-const TaxPercent = 20
-
-// taxOf is TaxPercent of an amount, rounded half up to the cent, as an
-// invoice shows it.
-func taxOf(ucents int64) int64 {
-	const cent = renewd.UcentsPerUnit / 100
-	t := ucents * TaxPercent / 100
-	return (t + cent/2) / cent * cent
-}
-
-// orderPrices is the priceWithTax, priceWithoutTax and tax trio of a
-// RenewOrder or billing.Order.
-type orderPrices struct {
-	PriceWithTax    price `json:"priceWithTax"`
-	PriceWithoutTax price `json:"priceWithoutTax"`
-	Tax             price `json:"tax"`
-}
-
-func (f *Fake) orderPrices(withoutTax int64) orderPrices {
-	tax := taxOf(withoutTax)
-	return orderPrices{
-		PriceWithTax:    f.price(withoutTax + tax),
-		PriceWithoutTax: f.price(withoutTax),
-		Tax:             f.price(tax),
-	}
-}
-
-// wireZone is the offset the fake writes date-times in: OVH's API answers
-// in Paris time with a numeric offset (the fake keeps winter time, +01:00,
-// all year so that answers do not depend on a time zone database).
-var wireZone = time.FixedZone("CET", 3600)
-
-// dateTime formats t as OVH's datetime (RFC 3339 with a numeric offset).
-func dateTime(t time.Time) string { return t.In(wireZone).Format(time.RFC3339) }
-
-// dateTimePtr is dateTime, or JSON null for the zero time.
-func dateTimePtr(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := dateTime(t)
-	return &s
-}
-
-// date formats t as OVH's date ("2026-12-01"), in UTC.
-func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 type keyValue struct {
 	Key   string `json:"key"`

@@ -56,7 +56,7 @@ func TestMonthlyBudget(t *testing.T) {
 			e.reopen()
 			at := func(id int64, name, price string) ovhfake.ServiceFixture {
 				return ovhfake.ServiceFixture{ID: id, Name: name, Type: "vps", RenewMode: "manual",
-					Expiration: t0.Truncate(day).AddDate(0, 0, 4),
+					Expiration: renewd.DateOf(t0).AddDays(4),
 					Strategies: []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{id}, PriceUcents: eur(t, price)}}}
 			}
 			f.AddService(at(7001, "vps-late-1.vps.ovh.net", "5.00"))

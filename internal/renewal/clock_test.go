@@ -162,7 +162,8 @@ func TestBackwardClockJumpStillRenews(t *testing.T) {
 		t.Fatalf("cycle after the rescheduled attempt: %s (%s), want paid", o.Action, o.Reason)
 	}
 	wantRecord(t, f, 1001, 1, 1)
-	if svc, _ := f.Service(1001); !renewd.DateOf(svc.Expiration).After(term("main", 1001, 5).Expiration) {
+	e.advance(time.Hour) // OVH delivers
+	if svc, _ := f.Service(1001); !svc.Expiration.After(term("main", 1001, 5).Expiration) {
 		t.Errorf("the service was not renewed: it expires %s", svc.Expiration)
 	}
 }

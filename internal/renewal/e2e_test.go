@@ -19,7 +19,7 @@ import (
 func scenarioServices(t *testing.T, f *ovhfake.Fake) {
 	t.Helper()
 	at := func(days int) ovhfake.ServiceFixture {
-		return ovhfake.ServiceFixture{Expiration: t0.Truncate(day).AddDate(0, 0, days), RenewMode: "manual"}
+		return ovhfake.ServiceFixture{Expiration: renewd.DateOf(t0).AddDays(days), RenewMode: "manual"}
 	}
 	s := at(3)
 	s.ID, s.Name, s.Type = 6001, "watch.example.net", "hosting/web"
@@ -56,7 +56,7 @@ func scenarioRules(t *testing.T) []policy.Rule {
 // TestCycleEndToEnd runs the whole money path over a scenario with every
 // kind of service, then checks what the fake OVH itself recorded.
 func TestCycleEndToEnd(t *testing.T) {
-	e := newEnv(t, scenarioRules(t), envOptions{})
+	e := newEnv(t, scenarioRules(t), envOptions{deliveryAfter: 10 * time.Minute})
 	f := e.fake()
 	scenarioServices(t, f)
 
@@ -105,10 +105,10 @@ func TestCycleEndToEnd(t *testing.T) {
 		orders = append(orders, order{o.ServiceID, o.Period, o.PriceUcents, o.Status})
 		byID[o.ID] = o.ServiceID
 	}
-	wantOrders := []order{
-		{1001, "P1M", eur(t, "7.00"), "delivered"},
-		{2001, "P1Y", eur(t, "9.99"), "delivered"},
-		{2002, "P1Y", eur(t, "9.99"), "delivered"},
+	wantOrders := []order{ // paid, and OVH checking the payments
+		{1001, "P1M", eur(t, "7.00"), "checking"},
+		{2001, "P1Y", eur(t, "9.99"), "checking"},
+		{2002, "P1Y", eur(t, "9.99"), "checking"},
 	}
 	if diff := cmp.Diff(wantOrders, orders); diff != "" {
 		t.Fatalf("orders at the fake (-want +got):\n%s", diff)
@@ -166,9 +166,9 @@ func TestCycleEndToEnd(t *testing.T) {
 	reportsAfterFirst := len(e.outbox())
 	approval3001 := e.record(outcome(t, sum, 3001).Service.Term()).Approval.ID
 
-	// The second cycle orders and pays nothing new. The fake delivered at
-	// once (DeliveryAfter 0): the paid terms are recorded delivered, and the
-	// services' new terms are not due.
+	// The second cycle orders and pays nothing new. The fake has delivered
+	// by then (DeliveryAfter 10 minutes): the paid terms are recorded
+	// delivered, and the services' new terms are not due.
 	e.clock.Advance(10 * time.Minute)
 	sum2 := e.cycle()
 	if n, m := len(f.Orders()), len(f.Payments()); n != 3 || m != 3 {

@@ -59,7 +59,7 @@ type env struct {
 // envOptions adjust newEnv.
 type envOptions struct {
 	splitClocks   bool
-	deliveryAfter time.Duration
+	deliveryAfter time.Duration                        // ovhfake.Options.DeliveryAfter: 0 its default, negative at once
 	scenario      func(now time.Time) ovhfake.Scenario // nil = SampleScenario
 }
 

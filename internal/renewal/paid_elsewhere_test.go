@@ -60,7 +60,7 @@ func TestPaidOrderBeingDeliveredHoldsTheRenewal(t *testing.T) {
 func TestDeliveredOrderOfAnEarlierTermIsIgnored(t *testing.T) {
 	r := rule(t, "alpha", "P1M", "10.00", 1001)
 	r.RenewBefore = 45 * day
-	e := newEnv(t, []policy.Rule{r}, envOptions{})
+	e := newEnv(t, []policy.Rule{r}, envOptions{deliveryAfter: -1})
 	payByHand(t, e) // delivered at once: expires t0+5d+1 month, still within 45 days
 
 	sum := e.cycle()

@@ -85,7 +85,7 @@ func newPropRig(t testing.TB, seed uint64) *propRig {
 	for i, id := range propServices {
 		exp := propStart.Truncate(24*time.Hour).AddDate(0, 0, 30+r.rng.IntN(15))
 		sc.Services = append(sc.Services, ovhfake.ServiceFixture{
-			ID: id, Name: fmt.Sprintf("vps-%d.vps.ovh.net", id), Type: "vps", Expiration: exp,
+			ID: id, Name: fmt.Sprintf("vps-%d.vps.ovh.net", id), Type: "vps", Expiration: renewd.DateOf(exp),
 			Strategies: []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{id}, PriceUcents: propPrice}},
 		})
 		r.policy.Rules = append(r.policy.Rules, policy.Rule{
@@ -149,7 +149,7 @@ func (r *propRig) recordTerms(next http.Handler) http.Handler {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		for _, o := range r.fake.Orders()[before:] {
-			r.termOf[o.ID] = propTerm{serviceID: o.ServiceID, expiration: svc.Expiration}
+			r.termOf[o.ID] = propTerm{serviceID: o.ServiceID, expiration: svc.Expiration.Start()}
 		}
 	})
 }
