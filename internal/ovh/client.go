@@ -184,13 +184,16 @@ func (c *Client) newHTTPClient() *http.Client {
 type Stats struct {
 	Total    int
 	Requests map[string]int // by route pattern, e.g. "GET /service/{id}"
+	// Unreadable counts the services returned with a Problem (by Services
+	// and Service): answers that came back but could not be read.
+	Unreadable int
 }
 
 // Stats returns a copy of the request counts since New.
 func (c *Client) Stats() Stats {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
-	out := Stats{Total: c.stats.Total, Requests: make(map[string]int, len(c.stats.Requests))}
+	out := Stats{Total: c.stats.Total, Unreadable: c.stats.Unreadable, Requests: make(map[string]int, len(c.stats.Requests))}
 	for k, v := range c.stats.Requests {
 		out.Requests[k] = v
 	}

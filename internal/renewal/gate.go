@@ -28,6 +28,8 @@ func (c *cycle) gate(rule policy.Rule, price renewd.Money, rec state.Record, exi
 	}
 	covered := price.Ucents <= approved
 	switch policy.CheckPrice(rule, price.Ucents) {
+	case policy.PriceUnusable:
+		return gateRefuse, "the price is not usable: " + policy.PriceReason(rule, price.Ucents)
 	case policy.OverCapRefused:
 		return gateRefuse, "over the cap: " + policy.PriceReason(rule, price.Ucents)
 	case policy.OverCapHold:

@@ -29,6 +29,10 @@ func (c *cycle) payExisting(ctx context.Context, log *slog.Logger, svc renewd.Se
 // price, writes the payment intent, pays, and records the payment.
 func (c *cycle) pay(ctx context.Context, log *slog.Logger, svc renewd.Service, rule policy.Rule, rec state.Record, order ovh.Order, out Outcome) Outcome {
 	out.OrderID, out.Price = order.ID, order.WithoutTax
+	if order.PriceErr != nil {
+		// Never compared with the cap, never paid: the price OVH sent is not one.
+		return c.fail(out, rec.Term, svc, rule, fmt.Sprintf("read the price of order %d", order.ID), order.PriceErr)
+	}
 	price := order.WithoutTax
 	if gate, why := c.gate(rule, price, rec, true); gate != gateOpen {
 		why = fmt.Sprintf("order %d costs %s: %s", order.ID, price, why)

@@ -106,7 +106,10 @@ func planPrice(ctx context.Context, a OVH, svc renewd.Service, rule policy.Rule,
 		row.Would, row.Why = "fail", fmt.Sprintf("OVH offers no %s renewal of this service alone (offered: %s)", rule.Period, offered(strategies))
 		return
 	}
-	quote, err := a.Quote(ctx, svc.ID, rule.Period, strat.Services)
+	quote, err := a.Quote(ctx, svc.ID, strat)
+	if err == nil {
+		err = quote.PriceErr
+	}
 	if err != nil {
 		row.Would, row.Why = "fail", fmt.Sprintf("quote: %v", err)
 		return
@@ -123,5 +126,7 @@ func planPrice(ctx context.Context, a OVH, svc renewd.Service, rule policy.Rule,
 		row.Would = "hold for approval (over cap)"
 	case policy.OverCapRefused:
 		row.Would = "refuse (over cap)"
+	default: // policy.PriceUnusable
+		row.Would = "fail"
 	}
 }

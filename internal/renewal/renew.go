@@ -141,6 +141,10 @@ func (c *cycle) start(ctx context.Context, log *slog.Logger, svc renewd.Service,
 		return c.fail(out, term, svc, rule, "choose a renewal strategy",
 			fmt.Errorf("OVH offers no %s renewal of this service alone (offered: %s)", rule.Period, offered(strategies)))
 	}
+	if strat.PriceErr != nil {
+		// Never compared with the cap: the price OVH sent is not one.
+		return c.fail(out, term, svc, rule, "read the renewal price", strat.PriceErr)
+	}
 	price := strat.Price
 	out.Price = price
 
@@ -182,7 +186,7 @@ func (c *cycle) order(ctx context.Context, log *slog.Logger, svc renewd.Service,
 
 	// The call runs to its own timeout even when the daemon is stopping, so
 	// that its answer is recorded.
-	order, err := c.ovh.CreateRenewOrder(context.WithoutCancel(ctx), svc.ID, rule.Period, strat.Services)
+	order, err := c.ovh.CreateRenewOrder(context.WithoutCancel(ctx), svc.ID, strat)
 	if err != nil {
 		if errors.Is(err, ovh.ErrRejected) {
 			return c.fail(out, term, svc, rule, "create the renewal order", err)

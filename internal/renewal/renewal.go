@@ -27,11 +27,11 @@ type OVH interface {
 	Services(ctx context.Context) ([]renewd.Service, error)
 	Service(ctx context.Context, id int64) (renewd.Service, error)
 	RenewStrategies(ctx context.Context, serviceID int64) ([]ovh.Strategy, error)
-	Quote(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
-	CreateRenewOrder(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
+	Quote(ctx context.Context, serviceID int64, s ovh.Strategy) (ovh.Order, error)
+	CreateRenewOrder(ctx context.Context, serviceID int64, s ovh.Strategy) (ovh.Order, error)
 	Order(ctx context.Context, orderID int64) (ovh.Order, error)
-	OrderStatus(ctx context.Context, orderID int64) (string, error)
-	FindRenewOrder(ctx context.Context, since time.Time, serviceName string, period renewd.Period, skip func(orderID int64) bool) (ovh.Order, string, bool, error)
+	OrderStatus(ctx context.Context, orderID int64) (ovh.OrderStatus, error)
+	FindRenewOrder(ctx context.Context, since time.Time, serviceName string, period renewd.Period, skip func(orderID int64) bool) (ovh.Order, ovh.OrderStatus, bool, error)
 	Pay(ctx context.Context, orderID int64, form renewd.PaymentForm) error
 }
 

@@ -1,6 +1,9 @@
 package renewal
 
-import "github.com/renewd/renewd/internal/state"
+import (
+	"github.com/renewd/renewd/internal/ovh"
+	"github.com/renewd/renewd/internal/state"
+)
 
 // The ledger's statuses, as the cycle walks them (see internal/state).
 const (
@@ -24,15 +27,7 @@ const (
 // it goes on, and whether it took the money is not said. A term whose order
 // is there is left as it is (never paid again, never counted as paid) and
 // reported as pending until OVH moves it on.
-func orderPaid(status string) bool {
-	switch status {
-	case "checking", "delivering", "delivered":
-		return true
-	}
-	return false
-}
+func orderPaid(status ovh.OrderStatus) bool { return status.Paid() }
 
 // orderGone reports whether OVH will never take a payment for the order.
-func orderGone(status string) bool {
-	return status == "cancelled" || status == "cancelling"
-}
+func orderGone(status ovh.OrderStatus) bool { return status.Gone() }
