@@ -67,7 +67,7 @@ func orderPrices(w wireOrder) (without, with, tax renewd.Money, err error) {
 		err = fmt.Errorf("%w: priceWithTax %s is not priceWithoutTax %s plus tax %s",
 			renewd.ErrUnusablePrice, renewd.FormatAmount(with.Ucents), renewd.FormatAmount(without.Ucents), renewd.FormatAmount(tax.Ucents))
 	case !sameCurrency(without.Currency, with.Currency, tax.Currency):
-		err = fmt.Errorf("%w: the order's prices are in different currencies (%s, %s, %s)",
+		err = fmt.Errorf("%w: the order's prices are in different currencies (without tax %s, with tax %s, tax %s)",
 			renewd.ErrUnusablePrice, quote(without.Currency), quote(with.Currency), quote(tax.Currency))
 	}
 	if err != nil {
@@ -177,9 +177,9 @@ func decodeOrderStatus(body []byte) (OrderStatus, error) {
 	var s string
 	if err := json.Unmarshal(body, &s); err != nil {
 		if !json.Valid(body) {
-			return "", errors.New("the answer is not valid JSON")
+			return "", errors.New("not valid JSON")
 		}
-		return "", fmt.Errorf("the answer is %s, not a string", jsonKindOf(body))
+		return "", fmt.Errorf("%s, not a string", jsonKindOf(body))
 	}
 	return OrderStatus(s), nil
 }

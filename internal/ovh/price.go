@@ -74,7 +74,7 @@ func readPrice(raw, outer json.RawMessage, kind priceKind) (renewd.Money, error)
 	if !isJSONNull(w.CurrencyCode) {
 		var code string
 		if err := json.Unmarshal(w.CurrencyCode, &code); err != nil || !currencyCode(code) {
-			return fail(m, "currencyCode %s is not a currency code", quote(string(w.CurrencyCode)))
+			return fail(m, "currencyCode %s is not a currency code", describeValue(w.CurrencyCode))
 		}
 		if code != "N/A" {
 			m.Currency = code
@@ -158,7 +158,7 @@ func readValue(raw json.RawMessage) (int64, bool, error) {
 	}
 	text := string(bytes.TrimSpace(raw))
 	if !isJSONNumber(raw) || !json.Valid(raw) {
-		return 0, false, fmt.Errorf("value %s is not a number", quote(text))
+		return 0, false, fmt.Errorf("value %s is not a number", describeValue(raw))
 	}
 	if u, err := renewd.ParseAmount(text); err == nil {
 		return u, true, nil
@@ -184,7 +184,7 @@ func readUcents(raw json.RawMessage, name string) (int64, bool, error) {
 	}
 	text := string(bytes.TrimSpace(raw))
 	if !isJSONNumber(raw) || !json.Valid(raw) {
-		return 0, false, fmt.Errorf("%s %s is not a number", name, quote(text))
+		return 0, false, fmt.Errorf("%s %s is not a number", name, describeValue(raw))
 	}
 	if v, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return v, true, nil

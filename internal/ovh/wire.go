@@ -44,13 +44,13 @@ func shorten(s string) string {
 func decodeObject(raw []byte, v any) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return "the answer is empty"
+		return "empty"
 	}
 	if raw[0] != '{' {
 		if !json.Valid(raw) {
-			return "the answer is not valid JSON"
+			return "not valid JSON"
 		}
-		return fmt.Sprintf("the answer is %s, not an object", jsonKindOf(raw))
+		return fmt.Sprintf("%s, not an object", jsonKindOf(raw))
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		return describeJSONError(err)
@@ -74,15 +74,15 @@ func describeJSONError(err error) string {
 	case errors.As(err, &te):
 		got, _, _ := strings.Cut(te.Value, " ") // "number 1e400": keep the kind, not the value
 		if te.Field == "" {
-			return fmt.Sprintf("the answer is a JSON %s, not %s", got, goKind(te.Type))
+			return fmt.Sprintf("a JSON %s, not %s", got, goKind(te.Type))
 		}
 		return fmt.Sprintf("field %s is a JSON %s, not %s", quote(te.Field), got, goKind(te.Type))
 	case errors.As(err, &se):
-		return fmt.Sprintf("the answer is not valid JSON (at byte %d)", se.Offset)
+		return fmt.Sprintf("not valid JSON (at byte %d)", se.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the answer is not valid JSON (cut short)"
+		return "not valid JSON (cut short)"
 	}
-	return "the answer cannot be read"
+	return "cannot be read"
 }
 
 // goKind names, in JSON's words, what a Go type expects.
@@ -111,7 +111,7 @@ func goKind(t reflect.Type) string {
 	return "a value"
 }
 
-// jsonKindOf names the kind of a valid JSON value.
+// jsonKindOf names the kind of a valid JSON value: "a JSON array".
 func jsonKindOf(raw []byte) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -119,17 +119,27 @@ func jsonKindOf(raw []byte) string {
 	}
 	switch raw[0] {
 	case '{':
-		return "an object"
+		return "a JSON object"
 	case '[':
-		return "an array"
+		return "a JSON array"
 	case '"':
-		return "a string"
+		return "a JSON string"
 	case 't', 'f':
-		return "a boolean"
+		return "a JSON boolean"
 	case 'n':
 		return "null"
 	}
-	return "a number"
+	return "a JSON number"
+}
+
+// describeValue shows a JSON value in an error: a string as the quoted
+// string ("the string \"NaN\""), anything else as its quoted text.
+func describeValue(raw []byte) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return "the string " + quote(s)
+	}
+	return quote(string(bytes.TrimSpace(raw)))
 }
 
 // isJSONNull reports whether a field is absent or null.
