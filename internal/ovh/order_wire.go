@@ -174,6 +174,9 @@ func decodeItemExtension(body []byte) (action, duration string, err error) {
 // returned as sent (see OrderStatus for what each value allows). Anything
 // but a string is an error.
 func decodeOrderStatus(body []byte) (OrderStatus, error) {
+	if isJSONNull(body) {
+		return "", errors.New("null, not a string")
+	}
 	var s string
 	if err := json.Unmarshal(body, &s); err != nil {
 		if !json.Valid(body) {
