@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file holds what every decoder of an OVH answer shares: reading a
@@ -24,17 +25,25 @@ const maxProblemLen = 200
 func quote(s string) string {
 	const max = 64
 	if len(s) > max {
-		return strconv.Quote(s[:max]) + "..."
+		i := max
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		return strconv.Quote(s[:i]) + "..."
 	}
 	return strconv.Quote(s)
 }
 
-// shorten cuts a description to maxProblemLen bytes.
+// shorten cuts a description to maxProblemLen bytes, on a rune boundary.
 func shorten(s string) string {
 	if len(s) <= maxProblemLen {
 		return s
 	}
-	return s[:maxProblemLen-3] + "..."
+	i := maxProblemLen - 3
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "..."
 }
 
 // decodeObject decodes a JSON object into v, as far as it can. It returns ""
