@@ -146,6 +146,10 @@ func TestOrderItemsCacheIsTheCallersCopyAndBounded(t *testing.T) {
 	if err != nil || again[0].Domain != "vps-a" {
 		t.Fatalf("second OrderItems = %+v, %v: the cache was changed through a returned slice", again, err)
 	}
+	again[0].Domain = "changed again"
+	if third, err := c.OrderItems(ctx, 1); err != nil || third[0].Domain != "vps-a" {
+		t.Fatalf("third OrderItems = %+v, %v: the cache was changed through a returned slice", third, err)
+	}
 	if n := len(ws.requests("GET /me/order/1/details")); n != 1 {
 		t.Errorf("order 1's lines read %d times, want once", n)
 	}
@@ -181,6 +185,7 @@ func TestOrderItemRenews(t *testing.T) {
 		{"name in another case", line, "VPS-A.ovh.net", p1m, true},
 		{"another service", line, "vps-b.ovh.net", p1m, false},
 		{"no name", line, "", p1m, false},
+		{"no name on either side", with(func(it *OrderItem) { it.Domain = "" }), "", p1m, false},
 		{"another period", line, "vps-a.ovh.net", p1y, false},
 		{"P12M is P1Y", with(func(it *OrderItem) { it.Duration = "P12M" }), "vps-a.ovh.net", p1y, true},
 		{"cancelled", with(func(it *OrderItem) { it.Cancelled = true }), "vps-a.ovh.net", p1m, false},

@@ -55,8 +55,8 @@ type wirePrice struct {
 // sent, and the Money's Ucents is 0, so that nothing can compare or sum it
 // by mistake. The Currency is kept when it could be read.
 func readPrice(raw, outer json.RawMessage, kind priceKind) (renewd.Money, error) {
+	// m.Ucents stays 0 until the very end, so every failure returns 0.
 	fail := func(m renewd.Money, format string, args ...any) (renewd.Money, error) {
-		m.Ucents = 0
 		return m, fmt.Errorf("%w: %s", renewd.ErrUnusablePrice, fmt.Sprintf(format, args...))
 	}
 	var m renewd.Money
