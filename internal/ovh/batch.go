@@ -14,7 +14,7 @@ import (
 )
 
 // batchServices reads services 50 at a time with X-Ovh-Batch (undocumented
-// and unsupported by OVH, see docs/ovh-api.md §5). When the first batch is
+// and unsupported by OVH, see ovh-api.md §5). When the first batch is
 // refused (a 4xx other than 408 and 429) or answered in a form that is not a
 // batch answer, the API is taken not to batch: it returns batched false and
 // reads nothing more, and the caller reads one service per request. Ids that

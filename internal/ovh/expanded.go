@@ -27,7 +27,7 @@ type expandedResult struct {
 }
 
 // expandedListing pages through GET /services in CachedObjectList-Pages
-// mode (UNCONFIRMED on the public API, see docs/ovh-api.md §3). It is
+// mode (UNCONFIRMED on the public API, see ovh-api.md §3). It is
 // usable only when every page is a list of objects that each carry a
 // serviceId and the pages are known to be complete. It falls back (expanded
 // false, no error) when:

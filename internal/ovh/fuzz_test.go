@@ -18,7 +18,7 @@ import (
 // The fuzz targets below feed arbitrary bytes to every decoder of an OVH
 // answer, grouped by what they decode so that CI runs four targets, not a
 // dozen (.ci/fuzz-ovh). Seeds are in testdata/fuzz/<target>/, taken from
-// the example payloads of docs/ovh-api.md. Each checks that decoding never
+// the example payloads of ovh-api.md. Each checks that decoding never
 // panics and what must hold whatever the bytes: a service with a Problem
 // carries no expiration, a service without one carries only an expiration
 // that its answer really holds, and no usable price comes out of an answer

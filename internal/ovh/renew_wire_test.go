@@ -12,7 +12,7 @@ import (
 )
 
 // renewGuideStrategies is GET /service/12345/renew from OVH's renew guide
-// (docs/ovh-api.md §1), value only.
+// (ovh-api.md §1), value only.
 const renewGuideStrategies = `[{"renewPeriod":"P1Y","strategies":[
   {"services":[12345],"price":{"value":1.99},"servicesDetails":[{"serviceType":"Domain .ovh","serviceId":12345}]},
   {"services":[67890,12345],"price":{"value":37.87},"servicesDetails":[{"serviceType":"Hosting Perso 2014","serviceId":67890},{"serviceType":"Domain .ovh","serviceId":12345}]}]}]`

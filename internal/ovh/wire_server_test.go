@@ -20,7 +20,7 @@ import (
 )
 
 // wireServer is an OVH API written by hand for one test, from
-// docs/ovh-api.md and not from internal/ovhfake: each route answers exactly
+// ovh-api.md and not from internal/ovhfake: each route answers exactly
 // the bytes the test gives, and every signed request is checked as OVH
 // checks it (§5: "$1$" + SHA1(AS+CK+METHOD+URL+body+timestamp)), so what is
 // tested is the real go-ovh client with its real signing.
@@ -186,7 +186,7 @@ func newWireClient(t *testing.T, ws *wireServer) wireClient {
 }
 
 // isolateOVHEnv keeps go-ovh's own configuration sources (OVH_* variables,
-// ~/.ovh.conf, ./ovh.conf) out of the test (docs/ovh-api.md §6).
+// ~/.ovh.conf, ./ovh.conf) out of the test (ovh-api.md §6).
 func isolateOVHEnv(t *testing.T) {
 	t.Helper()
 	for _, k := range []string{"OVH_ENDPOINT", "OVH_APPLICATION_KEY", "OVH_APPLICATION_SECRET",
