@@ -8,6 +8,13 @@
 // batched and expanded inventory, and typed outcomes for the two calls that
 // move money (CreateRenewOrder and Pay), which are never retried.
 //
+// Answers are read as OVH's published schema describes them, in every form
+// it may take, and as far as they go: a service whose answer cannot be read
+// is returned with renewd.Service.Problem set rather than failing the
+// inventory, and a price is usable only when it passes every check of
+// readPrice (Strategy.PriceErr, Order.PriceErr say why not). docs/design.md,
+// "Reading OVH's answers", lists the rules.
+//
 // A Client is safe for concurrent use.
 package ovh
 
