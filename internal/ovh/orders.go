@@ -173,12 +173,13 @@ func (c *Client) readOrderItems(ctx context.Context, orderID int64) ([]OrderItem
 	return items, nil
 }
 
-// Renews reports whether the line renews the named service for the period:
-// a renewal line (action renew, or detail type RENEW), not cancelled, for
-// that service name (OVH's domain field, compared without regard to case),
-// whose duration equals the period (P12M equals P1Y). A line whose duration
-// is unknown (no extension) is accepted on a RENEW line only. It is pure.
-func (it OrderItem) Renews(serviceName string, period renewd.Period) bool {
+// renews reports whether the line renews the named service for the period
+// (exported as Renews): a renewal line (action renew, or detail type
+// RENEW), not cancelled, for that service name (OVH's domain field,
+// compared without regard to case; an empty name matches nothing), whose
+// duration equals the period (P12M equals P1Y). A line whose duration is
+// unknown (no extension) is accepted on a RENEW line only. It is pure.
+func (it OrderItem) renews(serviceName string, period renewd.Period) bool {
 	if it.Cancelled || serviceName == "" || !strings.EqualFold(it.Domain, serviceName) {
 		return false
 	}
@@ -216,7 +217,7 @@ func (c *Client) FindRenewOrder(ctx context.Context, since time.Time, serviceNam
 		if err != nil {
 			return Order{}, "", false, fmt.Errorf("find renewal order of %s: %w", quote(serviceName), err)
 		}
-		if !slices.ContainsFunc(items, func(it OrderItem) bool { return it.Renews(serviceName, period) }) {
+		if !slices.ContainsFunc(items, func(it OrderItem) bool { return it.renews(serviceName, period) }) {
 			continue
 		}
 		status, err := c.OrderStatus(ctx, id)
