@@ -157,6 +157,7 @@ func (c *Client) sendOnce(ctx context.Context, method, route, path string, reqBo
 	body := &capturingBody{rc: resp.Body}
 	resp.Body = body
 	err = api.UnmarshalResponse(resp, nil) // status check only: the body is decoded by the caller
+	shortenAPIError(err)
 	a := answer{status: resp.StatusCode, header: resp.Header, body: body.buf.Bytes()}
 	if body.err != nil {
 		return a, noAnswer, fmt.Errorf("read answer to %s %s: %w", method, path, body.err)
@@ -214,3 +215,16 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
+
+// maxAPIMessage bounds the message of an OVH error answer kept in an error.
+// go-ovh puts the whole body there when it is not OVH's JSON error shape (a
+// proxy's HTML page, say); go-ovh quotes it in APIError.Error.
+const maxAPIMessage = 200
+
+// shortenAPIError cuts the message of a go-ovh *ovh.APIError in place.
+func shortenAPIError(err error) {
+	var apiErr *ovh.APIError
+	if errors.As(err, &apiErr) && len(apiErr.Message) > maxAPIMessage {
+		apiErr.Message = apiErr.Message[:maxAPIMessage] + "..."
+	}
+}

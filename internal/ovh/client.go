@@ -8,6 +8,13 @@
 // batched and expanded inventory, and typed outcomes for the two calls that
 // move money (CreateRenewOrder and Pay), which are never retried.
 //
+// Answers are read as OVH's published schema describes them, in every form
+// it may take, and as far as they go: a service whose answer cannot be read
+// is returned with renewd.Service.Problem set rather than failing the
+// inventory, and a price is usable only when it passes every check of
+// readPrice (Strategy.PriceErr, Order.PriceErr say why not). docs/design.md,
+// "Reading OVH's answers", lists the rules.
+//
 // A Client is safe for concurrent use.
 package ovh
 
@@ -184,13 +191,16 @@ func (c *Client) newHTTPClient() *http.Client {
 type Stats struct {
 	Total    int
 	Requests map[string]int // by route pattern, e.g. "GET /service/{id}"
+	// Unreadable counts the services returned with a Problem (by Services
+	// and Service): answers that came back but could not be read.
+	Unreadable int
 }
 
 // Stats returns a copy of the request counts since New.
 func (c *Client) Stats() Stats {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
-	out := Stats{Total: c.stats.Total, Requests: make(map[string]int, len(c.stats.Requests))}
+	out := Stats{Total: c.stats.Total, Unreadable: c.stats.Unreadable, Requests: make(map[string]int, len(c.stats.Requests))}
 	for k, v := range c.stats.Requests {
 		out.Requests[k] = v
 	}

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/renewd/renewd"
+
 	"github.com/renewd/renewd/internal/ovhfake"
 )
 
@@ -123,3 +125,9 @@ func assertNoSecret(t *testing.T, err error) {
 }
 
 var _ http.Handler = (*ovhfake.Fake)(nil)
+
+// byHand is a strategy built by hand, as a caller that did not read it from
+// RenewStrategies would: no PeriodText, so its canonical form is sent.
+func byHand(p renewd.Period, services ...int64) Strategy {
+	return Strategy{Period: p, Services: services}
+}

@@ -1,16 +1,16 @@
 package ovh
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ovh/go-ovh/ovh"
 
 	"github.com/renewd/renewd"
 )
@@ -45,76 +45,123 @@ const (
 	RedetectEvery = 24 * time.Hour
 )
 
+// ErrUnreadable marks an OVH answer that came back but cannot be read as
+// what it should be (see Service).
+var ErrUnreadable = errors.New("ovh's answer cannot be read")
+
 // Services returns every service of the account, sorted by ID, each with
 // Account set. It uses the cheapest inventory form the API accepts, found at
 // run time and falling back within the same call: the expanded listing of
-// /services, else batched reads of /service/{ids}, else one read per service.
-// The form that worked is remembered for later calls and detected again every
+// /services, else batched reads of /service/{ids}, else one read per service
+// (see expandedListing and batchServices for when each falls back). The form
+// that worked is remembered for later calls and detected again every
 // RedetectEvery (on the injected clock). Reads run concurrently (at most
 // Concurrency at a time) under the account's rate limit. A service that
 // disappears between the listing and its read (404) is left out.
+//
+// A service whose answer cannot be read (an expiration in no known form, a
+// field of the wrong type, a body that is not JSON) does not fail the
+// inventory: it is returned with its ID, what else could be read, and
+// Problem set (see renewd.Service), counted in Stats.Unreadable and logged
+// as a warning. The inventory fails only when the list of services itself
+// cannot be had.
 func (c *Client) Services(ctx context.Context) ([]renewd.Service, error) {
-	start := c.startForm()
-	used := start
-	var services []renewd.Service
-	var ids []int64
-	var err error
-	if start == formExpanded {
-		var expanded bool
-		services, ids, expanded, err = c.expandedListing(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
-		}
-		if !expanded {
-			c.log.Info("ovh expanded listing not honoured; falling back to batch", "account", c.account)
-			used = formBatch
+	services, err := c.services(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
+	}
+	slices.SortFunc(services, func(a, b renewd.Service) int { return cmp.Compare(a.ID, b.ID) })
+	services = slices.CompactFunc(services, func(a, b renewd.Service) bool { return a.ID == b.ID })
+	for _, s := range services {
+		if s.Problem != "" {
+			c.noteUnreadable(s)
 		}
 	}
-	if used != formExpanded {
-		if ids == nil {
-			if ids, err = c.serviceIDs(ctx); err != nil {
-				return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
-			}
+	return services, nil
+}
+
+func (c *Client) services(ctx context.Context) ([]renewd.Service, error) {
+	start := c.startForm()
+	used := start
+	var ids []int64
+	if start == formExpanded {
+		res, err := c.expandedListing(ctx)
+		if err != nil {
+			return nil, err
 		}
-		if used == formBatch {
-			var batched bool
-			services, batched, err = c.batchServices(ctx, ids)
-			if err != nil {
-				return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
-			}
-			if !batched {
-				c.log.Info("ovh batch reads refused; falling back to one read per service", "account", c.account)
-				used = formPlain
-			}
+		if res.expanded {
+			c.rememberForm(start, formExpanded)
+			return res.services, nil
 		}
-		if used == formPlain {
-			if services, err = c.plainServices(ctx, ids); err != nil {
-				return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
-			}
+		c.log.Info("ovh expanded listing not usable; falling back to batch", "account", c.account, "why", res.why)
+		used, ids = formBatch, res.ids
+	}
+	if ids == nil {
+		var err error
+		if ids, err = c.serviceIDs(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var services []renewd.Service
+	if used == formBatch {
+		var batched bool
+		var err error
+		services, batched, err = c.batchServices(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		if !batched {
+			c.log.Info("ovh batch reads not usable; falling back to one read per service", "account", c.account)
+			used = formPlain
+		}
+	}
+	if used == formPlain {
+		var err error
+		if services, err = c.plainServices(ctx, ids); err != nil {
+			return nil, err
 		}
 	}
 	c.rememberForm(start, used)
-	slices.SortFunc(services, func(a, b renewd.Service) int { return cmp.Compare(a.ID, b.ID) })
-	return slices.CompactFunc(services, func(a, b renewd.Service) bool { return a.ID == b.ID }), nil
+	return services, nil
 }
 
 // Service reads one service afresh (GET /service/{id}), e.g. to verify that
-// its expiration moved after a renewal. A missing service gives an error for
-// which IsNotFound is true.
+// its expiration moved after a renewal, or just before ordering. A missing
+// service gives an error for which IsNotFound is true.
+//
+// An answer that cannot be read gives the service with Problem set (no
+// Expiration, RenewMode RenewUnknown; see Services) AND an error wrapping
+// ErrUnreadable, so that a caller that only checks the error stops, and
+// an unreadable re-read can never be taken for an unchanged expiration.
 func (c *Client) Service(ctx context.Context, id int64) (renewd.Service, error) {
 	s, err := c.readService(ctx, id)
 	if err != nil {
 		return renewd.Service{}, fmt.Errorf("get service %d: %w", id, err)
 	}
+	if s.Problem != "" {
+		c.noteUnreadable(s)
+		return s, fmt.Errorf("get service %d: decode GET /service/%d: %w: %s", id, id, ErrUnreadable, s.Problem)
+	}
 	return s, nil
 }
 
+// readService reads GET /service/{id}; an answer that cannot be read comes
+// back as a service with Problem set, not as an error.
 func (c *Client) readService(ctx context.Context, id int64) (renewd.Service, error) {
-	var w wireService
-	if _, err := c.get(ctx, "GET /service/{id}", "/service/"+strconv.FormatInt(id, 10), nil, &w); err != nil {
+	_, body, err := c.getRaw(ctx, "GET /service/{id}", "/service/"+strconv.FormatInt(id, 10), nil)
+	if err != nil {
 		return renewd.Service{}, err
 	}
-	return w.toService(c.account, id)
+	return decodeService(body, c.account, id), nil
+}
+
+// noteUnreadable counts and logs a service returned with a Problem.
+func (c *Client) noteUnreadable(s renewd.Service) {
+	c.statsMu.Lock()
+	c.stats.Unreadable++
+	c.statsMu.Unlock()
+	c.log.Warn("ovh answer for a service cannot be read; the service is reported, not decided",
+		"account", c.account, "service_id", s.ID, "problem", s.Problem)
 }
 
 // startForm returns the form an inventory starts from.
@@ -144,174 +191,10 @@ func (c *Client) serviceIDs(ctx context.Context) ([]int64, error) {
 	if _, err := c.get(ctx, "GET /service", "/service", nil, &ids); err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
+	if ids == nil {
+		ids = []int64{} // listed, and empty: not "not listed yet"
+	}
 	return ids, nil
-}
-
-// expandedListing pages through GET /services in CachedObjectList-Pages
-// mode. When the API ignores the mode and answers a plain id list, it
-// returns those ids with expanded false.
-func (c *Client) expandedListing(ctx context.Context) (services []renewd.Service, ids []int64, expanded bool, err error) {
-	seen := map[int64]bool{}
-	for page := 1; ; page++ {
-		header := http.Header{
-			"X-Pagination-Mode":   {"CachedObjectList-Pages"},
-			"X-Pagination-Size":   {strconv.Itoa(expandedPageSize)},
-			"X-Pagination-Number": {strconv.Itoa(page)},
-		}
-		var items []json.RawMessage
-		answerHeader, err := c.get(ctx, "GET /services", "/services", header, &items)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("list services (expanded, page %d): %w", page, err)
-		}
-		if page == 1 && len(items) > 0 && isJSONNumber(items[0]) {
-			ids := make([]int64, 0, len(items))
-			for _, raw := range items {
-				var id int64
-				if err := json.Unmarshal(raw, &id); err != nil {
-					return nil, nil, false, fmt.Errorf("decode GET /services: %w", err)
-				}
-				ids = append(ids, id)
-			}
-			return nil, ids, false, nil
-		}
-		added := 0
-		for _, raw := range items {
-			var w wireExpandedService
-			if err := json.Unmarshal(raw, &w); err != nil {
-				return nil, nil, false, fmt.Errorf("decode GET /services page %d: %w", page, err)
-			}
-			if w.ServiceID == 0 {
-				return nil, nil, false, fmt.Errorf("decode GET /services page %d: an object without serviceId", page)
-			}
-			if seen[w.ServiceID] {
-				continue
-			}
-			s, err := w.toService(c.account)
-			if err != nil {
-				return nil, nil, false, err
-			}
-			seen[w.ServiceID] = true
-			services = append(services, s)
-			added++
-		}
-		total, err := strconv.Atoi(answerHeader.Get("X-Pagination-Elements"))
-		hasTotal := err == nil
-		// Stop at the announced total, on a short page, or on a page that
-		// brought nothing new (a server repeating itself must not loop us).
-		if hasTotal && len(seen) >= total || len(items) < expandedPageSize || added == 0 {
-			return services, nil, true, nil
-		}
-	}
-}
-
-// batchServices reads services 50 at a time with X-Ovh-Batch. A 400 or 404
-// on the first batch means the API refuses batches: it returns batched
-// false and reads nothing more. Ids that a later batch could not give (an
-// item error, a missing item, a refused batch) are read one by one.
-func (c *Client) batchServices(ctx context.Context, ids []int64) ([]renewd.Service, bool, error) {
-	chunks := slices.Collect(slices.Chunk(ids, batchSize))
-	if len(chunks) == 0 {
-		return nil, true, nil
-	}
-	results := make([][]renewd.Service, len(chunks))
-	leftovers := make([][]int64, len(chunks))
-	var err error
-	results[0], leftovers[0], err = c.readBatch(ctx, chunks[0])
-	if err != nil {
-		if isStatus(err, http.StatusBadRequest, http.StatusNotFound) {
-			return nil, false, nil
-		}
-		return nil, true, err
-	}
-	err = forEach(ctx, c.concurrency, len(chunks)-1, func(ctx context.Context, i int) error {
-		chunk := chunks[i+1]
-		got, left, err := c.readBatch(ctx, chunk)
-		if isStatus(err, http.StatusBadRequest, http.StatusNotFound) {
-			c.log.Warn("ovh batch read refused; reading its services one by one", "account", c.account, "error", err)
-			leftovers[i+1] = chunk
-			return nil
-		}
-		results[i+1], leftovers[i+1] = got, left
-		return err
-	})
-	if err != nil {
-		return nil, true, err
-	}
-	services := slices.Concat(results...)
-	if left := slices.Concat(leftovers...); len(left) > 0 {
-		more, err := c.plainServices(ctx, left)
-		if err != nil {
-			return nil, true, err
-		}
-		services = append(services, more...)
-	}
-	return services, true, nil
-}
-
-// batchItem is one element of a batched answer. The error's shape is not
-// documented: anything but null or "" counts as an error.
-type batchItem struct {
-	Key   string          `json:"key"`
-	Value json.RawMessage `json:"value"`
-	Error json.RawMessage `json:"error"`
-}
-
-// readBatch reads up to batchSize services in one request. It returns the
-// services read and the ids to read again one by one.
-func (c *Client) readBatch(ctx context.Context, ids []int64) ([]renewd.Service, []int64, error) {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
-	}
-	path := "/service/" + strings.Join(parts, ",")
-	var raw json.RawMessage
-	if _, err := c.get(ctx, "GET /service/{ids}", path, http.Header{"X-Ovh-Batch": {","}}, &raw); err != nil {
-		return nil, nil, fmt.Errorf("batch read of %d services: %w", len(ids), err)
-	}
-	raw = bytes.TrimSpace(raw)
-	if len(ids) == 1 && len(raw) > 0 && raw[0] == '{' { // one id may come back unbatched
-		var w wireService
-		if err := json.Unmarshal(raw, &w); err != nil {
-			return nil, nil, fmt.Errorf("decode GET %s: %w", path, err)
-		}
-		s, err := w.toService(c.account, ids[0])
-		return []renewd.Service{s}, nil, err
-	}
-	var items []batchItem
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, nil, fmt.Errorf("decode GET %s: %w", path, err)
-	}
-	wanted := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		wanted[id] = true
-	}
-	var services []renewd.Service
-	for _, it := range items {
-		id, err := strconv.ParseInt(it.Key, 10, 64)
-		if err != nil || !wanted[id] {
-			continue
-		}
-		if !isJSONNull(it.Error) || isJSONNull(it.Value) {
-			continue // stays wanted: read one by one below
-		}
-		var w wireService
-		if err := json.Unmarshal(it.Value, &w); err != nil {
-			return nil, nil, fmt.Errorf("decode GET %s item %d: %w", path, id, err)
-		}
-		s, err := w.toService(c.account, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		services = append(services, s)
-		delete(wanted, id)
-	}
-	var left []int64
-	for _, id := range ids {
-		if wanted[id] {
-			left = append(left, id)
-		}
-	}
-	return services, left, nil
 }
 
 // plainServices reads each service with GET /service/{id}, concurrently.
@@ -341,12 +224,11 @@ func (c *Client) plainServices(ctx context.Context, ids []int64) ([]renewd.Servi
 	return services, nil
 }
 
-func isJSONNumber(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
-}
-
-func isJSONNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null" || string(raw) == `""`
+// refused reports whether err is OVH declining a form of request (a 4xx
+// answer) rather than a failure to retry: 408 and 429 are not refusals (get
+// already retried them, and falling back would only add requests).
+func refused(err error) bool {
+	var apiErr *ovh.APIError
+	return errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 &&
+		apiErr.Code != http.StatusRequestTimeout && apiErr.Code != http.StatusTooManyRequests
 }

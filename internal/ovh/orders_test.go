@@ -18,12 +18,12 @@ func TestFindRenewOrderAfterALostAnswer(t *testing.T) {
 	intent := f.clock.Now()
 	f.clock.Advance(time.Minute)
 	// Another service's renewal, made first.
-	other, err := f.client.CreateRenewOrder(ctx, 1002, p3m, nil)
+	other, err := f.client.CreateRenewOrder(ctx, 1002, byHand(p3m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.fake.Inject(ovhfake.Fault{Route: "POST /service/{id}/renew", DropAfterWork: true})
-	if _, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil); !errors.Is(err, ErrUnknownOutcome) {
+	if _, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m)); !errors.Is(err, ErrUnknownOutcome) {
 		t.Fatalf("CreateRenewOrder: err = %v, want ErrUnknownOutcome", err)
 	}
 	held := f.fake.Orders()
@@ -66,7 +66,7 @@ func TestFindRenewOrderSkipsCancelledOrders(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	since := f.clock.Now()
-	if _, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil); err != nil {
+	if _, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m)); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(48 * time.Hour) // past the order's 24h life: cancelled
@@ -82,7 +82,7 @@ func TestFindRenewOrderSkipsCancelledOrders(t *testing.T) {
 func TestOrderItems(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	o, err := f.client.CreateRenewOrder(ctx, 2001, p1y, []int64{2001, 3001})
+	o, err := f.client.CreateRenewOrder(ctx, 2001, byHand(p1y, 2001, 3001))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestOrderItems(t *testing.T) {
 		t.Errorf("reading an order's lines again made %d requests, want none", n)
 	}
 	// A missing extension is tolerated.
-	o2, err := f.client.CreateRenewOrder(ctx, 1001, p1m, []int64{1001})
+	o2, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m, 1001))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,11 +129,11 @@ func TestOrderStatusFollowsTheLifeCycle(t *testing.T) {
 	ctx := context.Background()
 	// Skew checks off: the fake's clock jumps by hours below.
 	f := newFixtureWith(t, ovhfake.SampleScenario, func(o *ovhfake.Options) { o.MaxSkew = -1 }, nil)
-	o, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+	o, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := func() string {
+	status := func() OrderStatus {
 		t.Helper()
 		s, err := f.client.OrderStatus(ctx, o.ID)
 		if err != nil {
@@ -141,17 +141,17 @@ func TestOrderStatusFollowsTheLifeCycle(t *testing.T) {
 		}
 		return s
 	}
-	var seen []string
+	var seen []OrderStatus
 	seen = append(seen, status())
 	if err := f.client.Pay(ctx, o.ID, renewd.PaymentForm{Default: true}); err != nil {
 		t.Fatal(err)
 	}
 	seen = append(seen, status())
-	f.clock.Advance(ovhfake.DefaultCheckingFor) // the fake checks the payment, then delivers
+	f.clock.Advance(ovhfake.DefaultCheckingFor + time.Second) // checked, now being delivered
 	seen = append(seen, status())
-	f.clock.Advance(2 * time.Hour) // the fixture delivers an hour after payment
+	f.clock.Advance(2 * time.Hour) // delivered
 	seen = append(seen, status())
-	if diff := cmp.Diff([]string{StatusNotPaid, StatusChecking, StatusDelivering, StatusDelivered}, seen); diff != "" {
+	if diff := cmp.Diff([]OrderStatus{StatusNotPaid, StatusChecking, StatusDelivering, StatusDelivered}, seen); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	s, err := f.client.Service(ctx, 1001)
@@ -173,13 +173,13 @@ func TestOrderStatusFollowsTheLifeCycle(t *testing.T) {
 func TestOrdersSince(t *testing.T) {
 	f := newFixtureWith(t, ovhfake.SampleScenario, func(o *ovhfake.Options) { o.MaxSkew = -1 }, nil)
 	ctx := context.Background()
-	a, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+	a, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(10 * time.Minute)
 	mid := f.clock.Now()
-	b, err := f.client.CreateRenewOrder(ctx, 2002, p1y, nil)
+	b, err := f.client.CreateRenewOrder(ctx, 2002, byHand(p1y))
 	if err != nil {
 		t.Fatal(err)
 	}

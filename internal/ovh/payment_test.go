@@ -32,7 +32,7 @@ func TestPayWithEachForm(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			ctx := context.Background()
-			o, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+			o, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +65,7 @@ func TestPayOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			ctx := context.Background()
-			o, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+			o, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestPayOutcomes(t *testing.T) {
 func TestPayTwiceIsRejected(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	o, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+	o, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestPayWithoutAFormSendsNothing(t *testing.T) {
 	}
 	f := newFixtureWith(t, noDefault, nil, nil)
 	ctx := context.Background()
-	o, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+	o, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,8 @@ func TestRenewStrategies(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Strategy{
-		{Period: p1y, Services: []int64{2001}, Price: eur("9.99")},
-		{Period: p1y, Services: []int64{2001, 3001}, Price: eur("49.99")},
+		{Period: p1y, PeriodText: "P1Y", Services: []int64{2001}, Price: eur("9.99")},
+		{Period: p1y, PeriodText: "P1Y", Services: []int64{2001, 3001}, Price: eur("49.99")},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("strategies (-want +got):\n%s", diff)
@@ -52,7 +52,7 @@ func TestRenewStrategies(t *testing.T) {
 
 func TestQuoteCreatesNoOrder(t *testing.T) {
 	f := newFixture(t, nil)
-	q, err := f.client.Quote(context.Background(), 1001, p3m, nil)
+	q, err := f.client.Quote(context.Background(), 1001, byHand(p3m))
 	if err != nil {
 		t.Fatalf("Quote: %v", err)
 	}
@@ -62,7 +62,7 @@ func TestQuoteCreatesNoOrder(t *testing.T) {
 	if orders := f.fake.Orders(); len(orders) != 0 {
 		t.Errorf("the fake holds %d orders after a quote, want 0", len(orders))
 	}
-	_, err = f.client.Quote(context.Background(), 1001, renewd.Period{Months: 6}, nil)
+	_, err = f.client.Quote(context.Background(), 1001, byHand(renewd.Period{Months: 6}))
 	if !errors.Is(err, ErrRejected) {
 		t.Errorf("quote for a period OVH does not offer: err = %v, want ErrRejected", err)
 	}
@@ -70,7 +70,7 @@ func TestQuoteCreatesNoOrder(t *testing.T) {
 
 func TestCreateRenewOrder(t *testing.T) {
 	f := newFixture(t, nil)
-	o, err := f.client.CreateRenewOrder(context.Background(), 1001, p1m, []int64{1001})
+	o, err := f.client.CreateRenewOrder(context.Background(), 1001, byHand(p1m, 1001))
 	if err != nil {
 		t.Fatalf("CreateRenewOrder: %v", err)
 	}
@@ -124,7 +124,7 @@ func TestCreateRenewOrderOutcomes(t *testing.T) {
 				tt.fault.Route = "POST /service/{id}/renew"
 			}
 			f.fake.Inject(tt.fault)
-			_, err := f.client.CreateRenewOrder(context.Background(), 1001, tt.period, nil)
+			_, err := f.client.CreateRenewOrder(context.Background(), 1001, byHand(tt.period))
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -155,7 +155,7 @@ func TestCreateRenewOrderOutcomes(t *testing.T) {
 func TestCreateRenewOrderTimeoutIsUnknown(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.CallTimeout = 50 * time.Millisecond })
 	f.fake.Inject(ovhfake.Fault{Route: "POST /service/{id}/renew", Latency: 10 * time.Second})
-	_, err := f.client.CreateRenewOrder(context.Background(), 1001, p1m, nil)
+	_, err := f.client.CreateRenewOrder(context.Background(), 1001, byHand(p1m))
 	if !errors.Is(err, ErrUnknownOutcome) {
 		t.Fatalf("err = %v, want ErrUnknownOutcome", err)
 	}
@@ -165,7 +165,7 @@ func TestCreateRenewOrderNotSentIsNeither(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := f.client.CreateRenewOrder(ctx, 1001, p1m, nil)
+	_, err := f.client.CreateRenewOrder(ctx, 1001, byHand(p1m))
 	if err == nil || errors.Is(err, ErrUnknownOutcome) || errors.Is(err, ErrRejected) {
 		t.Fatalf("err = %v, want a plain error: nothing was sent", err)
 	}

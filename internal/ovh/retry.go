@@ -35,24 +35,32 @@ const maxRetryAfter = time.Minute
 // Never retried: other 4xx answers and bodies that are not valid JSON. A
 // decoding error names the route: "decode GET /service/12: ...".
 func (c *Client) get(ctx context.Context, route, path string, header http.Header, out any) (http.Header, error) {
+	h, body, err := c.getRaw(ctx, route, path, header)
+	if err != nil || out == nil {
+		return h, err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return h, fmt.Errorf("decode GET %s: %w", path, jsonError{err})
+	}
+	return h, nil
+}
+
+// getRaw is get without decoding: it returns the answer's body as sent, for
+// the decoders that read a partly unreadable answer as far as they can.
+func (c *Client) getRaw(ctx context.Context, route, path string, header http.Header) (http.Header, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		a, oc, err := c.send(ctx, http.MethodGet, route, path, nil, header)
 		if err == nil {
-			if out != nil {
-				if err := json.Unmarshal(a.body, out); err != nil {
-					return a.header, fmt.Errorf("decode GET %s: %w", path, err)
-				}
-			}
-			return a.header, nil
+			return a.header, a.body, nil
 		}
 		if attempt >= len(c.retry) || ctx.Err() != nil || !retryable(oc, a) {
-			return a.header, err
+			return a.header, nil, err
 		}
 		wait := c.backoff(attempt, a)
 		c.log.Debug("retrying ovh request", "account", c.account, "route", route,
 			"attempt", attempt+1, "wait", wait, "error", err)
 		if serr := c.sleep(ctx, wait); serr != nil {
-			return a.header, fmt.Errorf("%w (gave up retrying: %w)", err, serr)
+			return a.header, nil, fmt.Errorf("%w (gave up retrying: %w)", err, serr)
 		}
 	}
 }

@@ -112,7 +112,6 @@ func TestMalformedJSONIsAClearError(t *testing.T) {
 		call  func(c *Client) error
 	}{
 		{"GET /service/{id}", func(c *Client) error { _, err := c.Service(context.Background(), 1001); return err }},
-		{"GET /services", func(c *Client) error { _, err := c.Services(context.Background()); return err }},
 		{"GET /service/{id}/renew", func(c *Client) error { _, err := c.RenewStrategies(context.Background(), 1001); return err }},
 		{"GET /me/payment/method", func(c *Client) error { _, err := c.DefaultPaymentMethod(context.Background()); return err }},
 	}
@@ -134,6 +133,18 @@ func TestMalformedJSONIsAClearError(t *testing.T) {
 	_, err := f.client.Service(context.Background(), 1001)
 	if want := "get service 1001: decode GET /service/1001: "; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want it to start with %q", err, want)
+	}
+	if !errors.Is(err, ErrUnreadable) {
+		t.Errorf("err = %v, want ErrUnreadable", err)
+	}
+	// A malformed expanded page is not an inventory failure: the listing
+	// falls back to the ids, within the same call (inventory_wire_test.go
+	// covers each case).
+	f = newFixture(t, nil)
+	f.fake.Inject(ovhfake.Fault{Route: "GET /services", Times: 1, Status: 200, Body: "{not json"})
+	got, err := f.client.Services(context.Background())
+	if err != nil || len(got) != 8 {
+		t.Errorf("Services after a malformed expanded page = %d services, %v; want all 8", len(got), err)
 	}
 }
 

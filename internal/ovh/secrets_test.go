@@ -27,7 +27,7 @@ func TestErrorsNeverContainCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	collect(wrong.Services(ctx))
-	collect(wrong.CreateRenewOrder(ctx, 1001, p1m, nil))
+	collect(wrong.CreateRenewOrder(ctx, 1001, byHand(p1m)))
 	collect(nil, wrong.Pay(ctx, 1, renewd.PaymentForm{MethodID: 9001}))
 
 	// Server errors, bad bodies, missing things.
@@ -36,13 +36,13 @@ func TestErrorsNeverContainCredentials(t *testing.T) {
 	f.fake.Inject(ovhfake.Fault{Route: "GET /service/{id}/renew", Status: 200, Body: "{not json"})
 	collect(f.client.RenewStrategies(ctx, 1001))
 	collect(f.client.Order(ctx, 31337))
-	collect(f.client.Quote(ctx, 1001, renewd.Period{Days: 3}, nil))
+	collect(f.client.Quote(ctx, 1001, byHand(renewd.Period{Days: 3})))
 
 	// No server at all.
 	gone := newFixture(t, nil)
 	gone.srv.Close()
 	collect(gone.client.Services(ctx))
-	collect(gone.client.CreateRenewOrder(ctx, 1001, p1m, nil))
+	collect(gone.client.CreateRenewOrder(ctx, 1001, byHand(p1m)))
 
 	// Configuration errors.
 	collect(New(Options{Endpoint: "no-such-endpoint", AppKey: testAppKey, AppSecret: testAppSecret, ConsumerKey: testConsumerKey}))

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/renewd/renewd"
@@ -24,7 +25,13 @@ func TestCheckPrice(t *testing.T) {
 		want  policy.PriceVerdict
 	}{
 		{"within cap", capped(policy.OverCapRefuse, never), 1299 * unit / 100, policy.WithinCap},
-		{"free", capped(policy.OverCapRefuse, never), 0, policy.WithinCap},
+		{"zero is unusable, not free", capped(policy.OverCapRefuse, never), 0, policy.PriceUnusable},
+		{"negative is unusable", capped(policy.OverCapRefuse, never), -1, policy.PriceUnusable},
+		{"negative is unusable even with approval", capped(policy.OverCapApprove, always), -30 * unit, policy.PriceUnusable},
+		{"the maximum is usable", policy.Rule{Period: renewd.Period{Years: 1}, MaxPrice: renewd.MaxUcents}, renewd.MaxUcents, policy.WithinCap},
+		{"above the maximum is unusable under any cap", policy.Rule{Period: renewd.Period{Years: 1}, MaxPrice: math.MaxInt64}, renewd.MaxUcents + 1, policy.PriceUnusable},
+		{"18 digits is unusable, held or not", capped(policy.OverCapApprove, always), 999_999_999_999_999_999, policy.PriceUnusable},
+		{"MinInt64 is unusable", capped(policy.OverCapRefuse, aboveZero), math.MinInt64, policy.PriceUnusable},
 		{"equal to cap is within", capped(policy.OverCapRefuse, never), 30 * unit, policy.WithinCap},
 		{"one micro-cent over is refused", capped(policy.OverCapRefuse, never), 30*unit + 1, policy.OverCapRefused},
 		{"one micro-cent over is held when the rule says approve", capped(policy.OverCapApprove, never), 30*unit + 1, policy.OverCapHold},
@@ -38,7 +45,7 @@ func TestCheckPrice(t *testing.T) {
 		{"one micro-cent above the threshold: approval", capped(policy.OverCapRefuse, above20), 20*unit + 1, policy.NeedsApproval},
 		{"above the threshold up to the cap", capped(policy.OverCapRefuse, above20), 30 * unit, policy.NeedsApproval},
 		{"above the threshold and the cap, refuse", capped(policy.OverCapRefuse, above20), 30*unit + 1, policy.OverCapRefused},
-		{"above zero: a free renewal passes", capped(policy.OverCapRefuse, aboveZero), 0, policy.WithinCap},
+		{"above zero: a zero price is unusable", capped(policy.OverCapRefuse, aboveZero), 0, policy.PriceUnusable},
 		{"above zero: any price asks", capped(policy.OverCapRefuse, aboveZero), 1, policy.NeedsApproval},
 	} {
 		if got := policy.CheckPrice(tt.rule, tt.price); got != tt.want {
@@ -58,7 +65,10 @@ func TestPriceReason(t *testing.T) {
 		{renewd.Period{Months: 3}, 30 * unit, 30 * unit, "P3M at 30.00 <= 30.00"},
 		{renewd.Period{Years: 1}, 30 * unit, 45 * unit, "P1Y at 45.00 > 30.00"},
 		{renewd.Period{Months: 12}, 30 * unit, 30*unit + 1, "P1Y at 30.00000001 > 30.00"},
-		{renewd.Period{Months: 1}, 5 * unit / 10, 0, "P1M at 0.00 <= 0.50"},
+		{renewd.Period{Months: 1}, 5 * unit / 10, 0, "P1M at 0.00: not a usable price: 0.00 is not positive"},
+		{renewd.Period{Months: 1}, 5 * unit / 10, -unit, "P1M at -1.00: not a usable price: -1.00 is not positive"},
+		{renewd.Period{Years: 1}, math.MaxInt64, renewd.MaxUcents + 1,
+			"P1Y at 10000000.00000001: not a usable price: 10000000.00000001 is above the maximum of 10000000.00"},
 	} {
 		r := policy.Rule{Period: tt.period, MaxPrice: tt.cap}
 		if got := policy.PriceReason(r, tt.price); got != tt.want {
@@ -71,6 +81,7 @@ func TestPriceVerdictNames(t *testing.T) {
 	want := map[policy.PriceVerdict]string{
 		policy.WithinCap: "within-cap", policy.NeedsApproval: "needs-approval",
 		policy.OverCapHold: "over-cap-hold", policy.OverCapRefused: "over-cap-refused",
+		policy.PriceUnusable: "price-unusable",
 	}
 	for v, s := range want {
 		if v.String() != s {

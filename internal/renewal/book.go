@@ -35,7 +35,7 @@ type orderBook struct {
 // bookMatch is an order OVH holds that renews a service, with its status.
 type bookMatch struct {
 	order  ovh.Order
-	status string
+	status ovh.OrderStatus
 }
 
 // alive reports whether an unpaid order can still be paid at now (OVH's
@@ -83,7 +83,7 @@ func (c *cycle) lookBook(t *term, name string, period renewd.Period, since time.
 			m := fetch(factStatus, id)
 			return nil, &m
 		}
-		if orderGone(st) {
+		if st.Gone() {
 			continue
 		}
 		o, ok := t.order(id)
@@ -97,23 +97,4 @@ func (c *cycle) lookBook(t *term, name string, period renewd.Period, since time.
 		return &bookMatch{order: o, status: st}, nil
 	}
 	return nil, nil
-}
-
-// OVH order statuses (billing.order.OrderStatusEnum) that mean the payment
-// was taken. documentsRequested is not among them: OVH asks for papers before
-// it goes on, and whether it took the money is not said. A term whose order
-// is there is left as it is (never paid again, never counted as paid) and
-// reported as pending until OVH moves it on; so is any status OVH adds
-// later.
-func orderPaid(status string) bool {
-	switch status {
-	case ovh.StatusChecking, ovh.StatusDelivering, ovh.StatusDelivered:
-		return true
-	}
-	return false
-}
-
-// orderGone reports whether OVH will never take a payment for the order.
-func orderGone(status string) bool {
-	return status == ovh.StatusCancelled || status == ovh.StatusCancelling
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/ovh"
 	"github.com/renewd/renewd/internal/ovhfake"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
@@ -117,7 +118,7 @@ func TestSettleDelayCountsFromTheCall(t *testing.T) {
 				if err := behind.Pay(context.Background(), ordersFor(f, 1001)[0].ID, renewd.PaymentForm{Default: true}); err != nil {
 					t.Fatal(err)
 				}
-			} else if _, err := behind.CreateRenewOrder(context.Background(), 1001, renewd.Period{Months: 1}, []int64{1001}); err != nil {
+			} else if _, err := behind.CreateRenewOrder(context.Background(), 1001, ovh.Strategy{Period: renewd.Period{Months: 1}, PeriodText: "P1M", Services: []int64{1001}}); err != nil {
 				t.Fatal(err)
 			}
 			e.advance(5 * time.Minute)

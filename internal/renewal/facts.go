@@ -54,7 +54,7 @@ func (c *cycle) fetch(ctx context.Context, t *term, m move) error {
 			return err
 		}
 		if t.statuses == nil {
-			t.statuses = map[int64]string{}
+			t.statuses = map[int64]ovh.OrderStatus{}
 		}
 		t.statuses[m.orderID] = st
 	case factOrder:

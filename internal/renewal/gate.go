@@ -36,6 +36,8 @@ func (c *cycle) gate(rule policy.Rule, price renewd.Money, t *term) gateResult {
 	}
 	covered := price.Ucents <= approved
 	switch policy.CheckPrice(rule, price.Ucents) {
+	case policy.PriceUnusable:
+		return gateResult{gateRefuse, "the price is not usable: " + policy.PriceReason(rule, price.Ucents)}
 	case policy.OverCapRefused:
 		return gateResult{gateRefuse, "over the cap: " + policy.PriceReason(rule, price.Ucents)}
 	case policy.OverCapHold:

@@ -106,7 +106,7 @@ type term struct {
 	fresh      *renewd.Service
 	strategies []ovh.Strategy
 	haveStrat  bool
-	statuses   map[int64]string
+	statuses   map[int64]ovh.OrderStatus
 	orders     map[int64]ovh.Order
 
 	// Calls of this walk: an intent this walk wrote is its own to carry
@@ -117,7 +117,7 @@ type term struct {
 	steps                  int
 }
 
-func (t *term) status(orderID int64) (string, bool) {
+func (t *term) status(orderID int64) (ovh.OrderStatus, bool) {
 	s, ok := t.statuses[orderID]
 	return s, ok
 }

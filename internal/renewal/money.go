@@ -28,7 +28,10 @@ func (c *cycle) create(ctx context.Context, t *term) {
 		return
 	}
 	t.log.Info("creating renewal order", "period", r.Period, "price", renewd.Money{Ucents: r.QuoteUcents, Currency: r.Currency}.String(), "services", r.Services)
-	order, err := c.ovh.CreateRenewOrder(context.WithoutCancel(ctx), t.key.ServiceID, period, r.Services)
+	// The duration sent is the text OVH offered (the record keeps it), not
+	// renewd's own spelling of the period: OVH may take only its own.
+	strat := ovh.Strategy{Period: period, PeriodText: r.Period, Services: r.Services}
+	order, err := c.ovh.CreateRenewOrder(context.WithoutCancel(ctx), t.key.ServiceID, strat)
 	end := c.clockNow()
 	switch {
 	case err == nil:

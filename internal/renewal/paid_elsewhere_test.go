@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/ovh"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
 )
@@ -16,7 +17,7 @@ func payByHand(t *testing.T, e *env) int64 {
 	t.Helper()
 	ctx := context.Background()
 	p1m, _ := renewd.ParsePeriod("P1M")
-	o, err := e.client().CreateRenewOrder(ctx, 1001, p1m, []int64{1001})
+	o, err := e.client().CreateRenewOrder(ctx, 1001, ovh.Strategy{Period: p1m, Services: []int64{1001}})
 	if err != nil {
 		t.Fatal(err)
 	}

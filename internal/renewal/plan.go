@@ -141,7 +141,7 @@ func planQuote(ctx context.Context, a OVH, svc renewd.Service, rule policy.Rule,
 	if !ok {
 		return
 	}
-	if q, err := a.Quote(ctx, svc.ID, rule.Period, strat.Services); err == nil {
+	if q, err := a.Quote(ctx, svc.ID, strat); err == nil && q.PriceErr == nil {
 		row.Quote = q.WithoutTax
 		if q.WithoutTax.Ucents != row.Price.Ucents {
 			row.Why += fmt.Sprintf("; OVH's dryRun quote is %s", q.WithoutTax)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/ovh"
 	"github.com/renewd/renewd/internal/policy"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
@@ -150,7 +151,7 @@ func TestAdoptsExistingOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			existing, err := e.client().CreateRenewOrder(context.Background(), 1001, p, []int64{1001})
+			existing, err := e.client().CreateRenewOrder(context.Background(), 1001, ovh.Strategy{Period: p, Services: []int64{1001}})
 			if err != nil {
 				t.Fatalf("CreateRenewOrder: %v", err)
 			}

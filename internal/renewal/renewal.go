@@ -33,10 +33,10 @@ type OVH interface {
 	Services(ctx context.Context) ([]renewd.Service, error)
 	Service(ctx context.Context, id int64) (renewd.Service, error)
 	RenewStrategies(ctx context.Context, serviceID int64) ([]ovh.Strategy, error)
-	Quote(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
-	CreateRenewOrder(ctx context.Context, serviceID int64, period renewd.Period, services []int64) (ovh.Order, error)
+	Quote(ctx context.Context, serviceID int64, s ovh.Strategy) (ovh.Order, error)
+	CreateRenewOrder(ctx context.Context, serviceID int64, s ovh.Strategy) (ovh.Order, error)
 	Order(ctx context.Context, orderID int64) (ovh.Order, error)
-	OrderStatus(ctx context.Context, orderID int64) (string, error)
+	OrderStatus(ctx context.Context, orderID int64) (ovh.OrderStatus, error)
 	OrdersSince(ctx context.Context, from time.Time) ([]int64, error)
 	OrderItems(ctx context.Context, orderID int64) ([]ovh.OrderItem, error)
 	Pay(ctx context.Context, orderID int64, form renewd.PaymentForm) error

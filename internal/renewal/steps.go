@@ -97,15 +97,15 @@ func (c *cycle) start(t *term) move {
 	}
 	if held != nil {
 		switch {
-		case held.status == ovh.StatusNotPaid && held.alive(c.clockNow()):
+		case held.status.Unpaid() && held.alive(c.clockNow()):
 			return write(state.StatusOrdered,
 				fmt.Sprintf("adopted unpaid order %d that OVH already held for this service", held.order.ID),
 				c.recordOrder(t, held.order, true), nil)
 		case held.status == ovh.StatusDelivered:
 			// It renewed an earlier term: not this one's, ignored.
-		case orderPaid(held.status):
+		case held.status.Paid():
 			return stop(ActPending, "OVH is delivering a paid renewal order (%d, %s) for this service; waiting for the new expiration", held.order.ID, held.status)
-		case held.status != ovh.StatusNotPaid:
+		case !held.status.Unpaid():
 			return stop(ActPending, "OVH holds renewal order %d for this service in status %q; renewd orders nothing beside it", held.order.ID, held.status)
 		}
 	}
@@ -116,6 +116,9 @@ func (c *cycle) start(t *term) move {
 	if !ok {
 		return c.failure(t, "choose a renewal strategy",
 			fmt.Errorf("OVH offers no %s renewal of this service alone (offered: %s)", t.rule.Period, offered(t.strategies)))
+	}
+	if strat.PriceErr != nil {
+		return c.failure(t, "read the renewal's price", fmt.Errorf("OVH's price for %s cannot be used: %w", strat.PeriodText, strat.PriceErr))
 	}
 	price := strat.Price
 	if g := c.gate(*t.rule, price, t); g.kind != gateOpen {
@@ -145,6 +148,9 @@ func (c *cycle) start(t *term) move {
 	m := write(state.StatusOrdering, fmt.Sprintf("ordering: %s, %s", t.d.Reason, policy.PriceReason(*t.rule, price.Ucents)),
 		func(r *state.Record) error {
 			fillTerm(r, t.svc, *t.rule)
+			if strat.PeriodText != "" {
+				r.Period = strat.PeriodText // what is sent back as the order's duration
+			}
 			r.Services = append([]int64(nil), strat.Services...)
 			r.QuoteUcents, r.Currency = price.Ucents, price.Currency
 			r.IntentOVH = c.clockNow()
@@ -204,11 +210,11 @@ func (c *cycle) paying(t *term) move {
 		return fetch(factStatus, r.OrderID)
 	}
 	switch {
-	case orderPaid(st):
+	case st.Paid():
 		return c.recordPaid(t, r.OrderID, st)
-	case orderGone(st):
+	case st.Gone():
 		return write(state.StatusDue, fmt.Sprintf("reconciled: order %d is %s at OVH; nothing was paid", r.OrderID, st), nil, nil)
-	case st != ovh.StatusNotPaid:
+	case !st.Unpaid():
 		return stop(ActPending, "order %d has status %q, which renewd neither pays nor counts as paid", r.OrderID, st)
 	}
 	if !c.haveClock {
@@ -229,7 +235,7 @@ func (c *cycle) withOrder(t *term) move {
 		if !ok {
 			return fetch(factStatus, id)
 		}
-		if orderPaid(st) {
+		if st.Paid() {
 			return c.recordPaid(t, id, st)
 		}
 	}
@@ -238,11 +244,11 @@ func (c *cycle) withOrder(t *term) move {
 		return fetch(factStatus, r.OrderID)
 	}
 	switch {
-	case orderPaid(st):
+	case st.Paid():
 		return c.recordPaid(t, r.OrderID, st)
-	case orderGone(st):
+	case st.Gone():
 		return write(state.StatusDue, fmt.Sprintf("order %d is %s at OVH; nothing was paid", r.OrderID, st), nil, nil)
-	case st != ovh.StatusNotPaid:
+	case !st.Unpaid():
 		return stop(ActPending, "order %d is in a state renewd neither pays nor counts as paid (%q)", r.OrderID, st)
 	}
 	o, ok := t.order(r.OrderID)
@@ -278,6 +284,9 @@ func (c *cycle) decideWithOrder(t *term, o ovh.Order) move {
 	}
 	if !t.listedAsThisTerm() {
 		return stop(ActPending, "order %d is kept unpaid: %s", o.ID, c.whyNotNow(t))
+	}
+	if o.PriceErr != nil {
+		return c.failure(t, fmt.Sprintf("read order %d's price", o.ID), fmt.Errorf("it cannot be used, so the order is left unpaid: %w", o.PriceErr))
 	}
 	price := o.WithoutTax
 	if g := c.gate(*t.rule, price, t); g.kind != gateOpen {
@@ -335,7 +344,7 @@ func (c *cycle) followDelivery(t *term) move {
 }
 
 // recordPaid records that OVH shows one of the term's orders paid.
-func (c *cycle) recordPaid(t *term, orderID int64, status string) move {
+func (c *cycle) recordPaid(t *term, orderID int64, status ovh.OrderStatus) move {
 	reason := fmt.Sprintf("reconciled: OVH shows order %d paid (status %s)", orderID, status)
 	m := write(state.StatusPaid, reason, func(r *state.Record) error {
 		if orderID != r.OrderID { // one of a merged record's other orders

@@ -69,14 +69,7 @@ func TestServiceFromWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var w wireService
-			if err := json.Unmarshal([]byte(tt.body), &w); err != nil {
-				t.Fatal(err)
-			}
-			got, err := w.toService("acc", 7)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := decodeService([]byte(tt.body), "acc", 7)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("service (-want +got):\n%s", diff)
 			}
@@ -88,49 +81,14 @@ func TestExpandedServiceFromWire(t *testing.T) {
 	body := `{"serviceId":42,"resource":{"displayName":"d","name":"vps-b.ovh.net","state":"active"},
 		"route":{"path":"/vps/{serviceName}","vars":[]},
 		"billing":{"expirationDate":"2026-05-02T00:00:00Z","renew":{"current":{"mode":"automatic"}},"lifecycle":{"current":{"state":"unrenewed"}}}}`
-	var w wireExpandedService
-	if err := json.Unmarshal([]byte(body), &w); err != nil {
-		t.Fatal(err)
-	}
-	got, err := w.toService("acc")
-	if err != nil {
-		t.Fatal(err)
+	got, ok := decodeExpandedService([]byte(body), "acc")
+	if !ok {
+		t.Fatal("no service id read")
 	}
 	want := renewd.Service{Account: "acc", ID: 42, Name: "vps-b.ovh.net", Type: "vps",
 		Expiration: renewd.Date{Year: 2026, Month: 5, Day: 2}, RenewMode: renewd.RenewAutomatic, RawRenewMode: "automatic", State: "expired"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("service (-want +got):\n%s", diff)
-	}
-}
-
-func TestBadExpirationIsAnError(t *testing.T) {
-	var w wireService
-	if err := json.Unmarshal([]byte(`{"expirationDate":"next tuesday","resource":{"name":"x"}}`), &w); err != nil {
-		t.Fatal(err)
-	}
-	_, err := w.toService("acc", 9)
-	if err == nil || !strings.Contains(err.Error(), "service 9 expiration") {
-		t.Fatalf("err = %v, want one naming service 9's expiration", err)
-	}
-}
-
-func TestPriceMoney(t *testing.T) {
-	ucents := int64(1_234_567_890)
-	tests := []struct {
-		name string
-		in   wirePrice
-		want renewd.Money
-	}{
-		{"ucents preferred", wirePrice{Value: 99, CurrencyCode: "EUR", PriceInUcents: &ucents}, renewd.Money{Ucents: ucents, Currency: "EUR"}},
-		{"value when no ucents", wirePrice{Value: 37.87, CurrencyCode: "EUR"}, renewd.Money{Ucents: 3_787_000_000, Currency: "EUR"}},
-		{"N/A currency is unknown", wirePrice{Value: 1, CurrencyCode: "N/A"}, renewd.Money{Ucents: 100_000_000}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.in.money(); got != tt.want {
-				t.Errorf("money() = %v, want %v", got, tt.want)
-			}
-		})
 	}
 }
 

@@ -1,9 +1,7 @@
 package ovh
 
 import (
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/renewd/renewd"
 )
@@ -32,7 +30,7 @@ type wireResource struct {
 }
 
 // wireService is serviceList.Service, the answer of GET /service/{id}. It
-// does not carry its own id.
+// does not carry its own id. expirationDate is a date there.
 type wireService struct {
 	ExpirationDate *string `json:"expirationDate"`
 	Renew          *struct {
@@ -44,7 +42,8 @@ type wireService struct {
 }
 
 // wireExpandedService is services.expanded.Service, the answer of
-// GET /services/{id} and of the expanded listing of GET /services.
+// GET /services/{id} and an element of the expanded listing of GET
+// /services. billing.expirationDate is a datetime there.
 type wireExpandedService struct {
 	ServiceID int64        `json:"serviceId"`
 	Resource  wireResource `json:"resource"`
@@ -64,32 +63,44 @@ type wireExpandedService struct {
 	} `json:"billing"`
 }
 
-// toService maps a /service/{id} object to a renewd.Service.
-func (w wireService) toService(account string, id int64) (renewd.Service, error) {
-	s := renewd.Service{
-		Account: account,
-		ID:      id,
-		Name:    serviceName(w.Resource, w.Route),
-		Type:    serviceType(w.Route),
-		State:   w.State,
-	}
+// decodeService reads a GET /service/{id} answer, or one item of a batched
+// read, for service id. It never fails: an answer that cannot be read, in
+// whole or in part, gives the service with Problem set (see unreadable).
+func decodeService(raw []byte, account string, id int64) renewd.Service {
+	s := renewd.Service{Account: account, ID: id}
+	var w wireService
+	problem := decodeObject(raw, &w)
+	s.Name = serviceName(w.Resource, w.Route)
+	s.Type = serviceType(w.Route)
+	s.State = w.State
 	if w.Renew != nil {
 		s.RawRenewMode = w.Renew.Mode
 		s.RenewMode = renewd.ParseRenewMode(w.Renew.Mode)
 	}
+	if problem != "" {
+		return unreadable(s, problem)
+	}
 	exp, err := parseOptionalDate(w.ExpirationDate)
 	if err != nil {
-		return renewd.Service{}, fmt.Errorf("service %d expiration: %w", id, err)
+		return unreadable(s, "expirationDate: "+err.Error())
 	}
 	s.Expiration = exp
-	return s, nil
+	return s
 }
 
-// toService maps a /services object to a renewd.Service. Its State is the
+// decodeExpandedService reads one /services object. Its State is the
 // billing lifecycle state in the words of /service (see billingState), so
-// that a service reads the same whichever inventory form found it. Its
-// RawRenewMode is what /services says: only automatic or manual.
-func (w wireExpandedService) toService(account string) (renewd.Service, error) {
+// that a service reads the same whichever inventory form found it; its
+// RawRenewMode is what /services says: only automatic or manual. It never
+// fails on the service's own fields (Problem is set instead), but reports
+// false when the object gives no serviceId it can read: such a service
+// cannot even be named, and the caller must list the ids another way.
+func decodeExpandedService(raw []byte, account string) (renewd.Service, bool) {
+	var w wireExpandedService
+	problem := decodeObject(raw, &w)
+	if w.ServiceID <= 0 {
+		return renewd.Service{}, false
+	}
 	s := renewd.Service{
 		Account: account,
 		ID:      w.ServiceID,
@@ -103,12 +114,26 @@ func (w wireExpandedService) toService(account string) (renewd.Service, error) {
 		s.RawRenewMode = *r.Current.Mode
 		s.RenewMode = renewd.ParseRenewMode(*r.Current.Mode)
 	}
+	if problem != "" {
+		return unreadable(s, problem), true
+	}
 	exp, err := parseOptionalDate(w.Billing.ExpirationDate)
 	if err != nil {
-		return renewd.Service{}, fmt.Errorf("service %d expiration: %w", w.ServiceID, err)
+		return unreadable(s, "billing.expirationDate: "+err.Error()), true
 	}
 	s.Expiration = exp
-	return s, nil
+	return s, true
+}
+
+// unreadable marks a service whose answer could not be read. It keeps the
+// ID, Name, Type, State and RawRenewMode that could be read, for the report,
+// but never an Expiration or a RenewMode: no decision can be taken on half an
+// answer, and a re-read that cannot be read never looks unchanged.
+func unreadable(s renewd.Service, problem string) renewd.Service {
+	s.Problem = shorten(problem)
+	s.Expiration = renewd.Date{}
+	s.RenewMode = renewd.RenewUnknown
+	return s
 }
 
 // billingState maps a /services lifecycle state to the /service billing
@@ -135,15 +160,6 @@ func parseOptionalDate(v *string) (renewd.Date, error) {
 		return renewd.Date{}, nil
 	}
 	return renewd.ParseDate(*v)
-}
-
-// parseOptionalTime reads a date-only or RFC 3339 time, in UTC; null or
-// empty is the zero time.
-func parseOptionalTime(v *string) (time.Time, error) {
-	if v == nil || *v == "" {
-		return time.Time{}, nil
-	}
-	return renewd.ParseTime(*v)
 }
 
 // serviceName is the resource name, else the route's serviceName variable,
@@ -174,53 +190,4 @@ func serviceType(route *wireRoute) string {
 		p = p[:i]
 	}
 	return p
-}
-
-// wirePrice is order.Price, with the exact priceInUcents of newer schemas.
-type wirePrice struct {
-	Value         float64 `json:"value"`
-	CurrencyCode  string  `json:"currencyCode"`
-	PriceInUcents *int64  `json:"priceInUcents"`
-}
-
-// money converts a price, preferring the exact micro-cents when sent. OVH's
-// "N/A" currency reads as "" (unknown).
-func (p wirePrice) money() renewd.Money {
-	m := renewd.Money{Ucents: renewd.UcentsFromFloat(p.Value), Currency: p.CurrencyCode}
-	if p.PriceInUcents != nil {
-		m.Ucents = *p.PriceInUcents
-	}
-	if m.Currency == "N/A" {
-		m.Currency = ""
-	}
-	return m
-}
-
-// wireOrder is billing.Order and service.renew.RenewOrder. It deliberately
-// leaves out url, pdfUrl and password, which open the order to anyone: they
-// are never decoded, so they cannot be kept, logged or stored.
-type wireOrder struct {
-	OrderID         int64     `json:"orderId"`
-	Date            *string   `json:"date"`
-	ExpirationDate  *string   `json:"expirationDate"`
-	PriceWithTax    wirePrice `json:"priceWithTax"`
-	PriceWithoutTax wirePrice `json:"priceWithoutTax"`
-	Tax             wirePrice `json:"tax"`
-}
-
-func (w wireOrder) toOrder() (Order, error) {
-	o := Order{
-		ID:         w.OrderID,
-		WithoutTax: w.PriceWithoutTax.money(),
-		WithTax:    w.PriceWithTax.money(),
-		Tax:        w.Tax.money(),
-	}
-	var err error
-	if o.Date, err = parseOptionalTime(w.Date); err != nil {
-		return Order{}, fmt.Errorf("order %d date: %w", w.OrderID, err)
-	}
-	if o.Expires, err = parseOptionalTime(w.ExpirationDate); err != nil {
-		return Order{}, fmt.Errorf("order %d expiration: %w", w.OrderID, err)
-	}
-	return o, nil
 }
