@@ -33,7 +33,8 @@ func normalTerm(term renewd.Term) renewd.Term {
 	return term
 }
 
-// loadRecord reads the record stored under key; found is false when none is.
+// loadRecord reads the record stored under key; found is false when none
+// is. A record that cannot be decoded is an *UnreadableError.
 func loadRecord(tx *bolt.Tx, key string) (rec Record, found bool, err error) {
 	raw := tx.Bucket(bucketTerms).Get([]byte(key))
 	if raw == nil {
@@ -41,7 +42,7 @@ func loadRecord(tx *bolt.Tx, key string) (rec Record, found bool, err error) {
 	}
 	rec, err = decodeRecord(key, raw)
 	if err != nil {
-		return Record{}, false, err
+		return Record{}, false, &UnreadableError{Key: key, Err: err}
 	}
 	return rec, true, nil
 }
