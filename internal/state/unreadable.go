@@ -155,15 +155,14 @@ func (l *Ledger) serviceReadable(account string, serviceID int64) error {
 // service: false only when it clearly names another account or another
 // service id.
 func mayBelongTo(key, account string, serviceID int64) bool {
-	acc, rest, ok := strings.Cut(key, "/")
-	if !ok {
-		return true
+	parts := strings.SplitN(key, "/", 3)
+	if len(parts) < 3 {
+		return true // not account/id/expiration: it could be anyone's
 	}
-	if account != "" && acc != account && plainName(acc) {
+	if account != "" && parts[0] != account && plainName(parts[0]) {
 		return false
 	}
-	idText, _, _ := strings.Cut(rest, "/")
-	id, err := strconv.ParseInt(idText, 10, 64)
+	id, err := strconv.ParseInt(parts[1], 10, 64)
 	return err != nil || id <= 0 || id == serviceID
 }
 
