@@ -176,7 +176,7 @@ func start(t *testing.T, d *Daemon) (stop func() error) {
 
 // testMetrics records cycles on a channel.
 type testMetrics struct {
-	cycles chan renewal.Summary
+	cycles     chan renewal.Summary
 	mu         sync.Mutex
 	spent      map[string]int64
 	unreadable int
