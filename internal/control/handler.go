@@ -128,10 +128,7 @@ func (h *handler) decide(w http.ResponseWriter, r *http.Request, decision string
 	}
 	// The actor is who the kernel says called; the request's own claim
 	// ("by") is ignored, and its note is recorded as a note.
-	actor := "cli:" + name
-	if req.Note != "" {
-		actor += " (note: " + req.Note + ")"
-	}
+	actor := actorOf(name, req.Note)
 	rec, err := h.b.Decide(req.Approval, decision, actor)
 	if err != nil {
 		h.fail(w, decideStatus(err), err)

@@ -87,6 +87,26 @@ func userName(uid uint32) string {
 	return "uid:" + id
 }
 
+// DecisionActor is the actor a decision by the user uid is recorded under:
+// "cli:NAME", NAME being uid's user name (or uid:N), then " (note: NOTE)"
+// when note is not empty. The server records decisions made through the
+// socket so; a command that decides on the ledger itself uses it with its
+// own uid. note is refused (a *FieldError for field "note") when it is
+// longer than 64 bytes or holds a control or formatting character.
+func DecisionActor(uid uint32, note string) (string, error) {
+	if err := checkText("note", note, maxNoteLen); err != nil {
+		return "", err
+	}
+	return actorOf(userName(uid), note), nil
+}
+
+func actorOf(name, note string) string {
+	if note == "" {
+		return "cli:" + name
+	}
+	return "cli:" + name + " (note: " + note + ")"
+}
+
 // group is the control_group rule: decisions need root or membership.
 type group struct {
 	name string
