@@ -26,7 +26,7 @@ func TestApproveRecordsTheUserNotTheClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: 2002, Expiration: time.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 10)}
+	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: 2002, Expiration: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 10)}
 	id, err := state.NewApprovalID()
 	if err != nil {
 		t.Fatal(err)

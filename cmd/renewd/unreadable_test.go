@@ -29,7 +29,7 @@ func ledgerWithABadRecord(t *testing.T, path string) renewd.Term {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paying := renewd.Term{Account: renewd.DefaultAccount, ServiceID: 2002, Expiration: time.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 10)}
+	paying := renewd.Term{Account: renewd.DefaultAccount, ServiceID: 2002, Expiration: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 10)}
 	for _, to := range []state.Status{state.StatusOrdering, state.StatusOrdered, state.StatusPaying} {
 		if _, err := l.Transition(paying, to, "to "+string(to), func(r *state.Record) error {
 			r.OrderID = 77
@@ -92,7 +92,7 @@ func TestStatusAndHistoryShowAnUnreadableRecord(t *testing.T) {
 
 		code, out, errs = r.cli(t, "status", "--json")
 		var st struct {
-			Terms      []state.Record            `json:"terms"`
+			Terms      []state.Record           `json:"terms"`
 			Unreadable []state.UnreadableRecord `json:"unreadable"`
 		}
 		if err := json.Unmarshal([]byte(out), &st); code != exitOK || err != nil {
