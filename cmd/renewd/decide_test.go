@@ -58,3 +58,20 @@ func TestApproveRecordsTheUserNotTheClaim(t *testing.T) {
 		t.Fatalf("history lacks the decision by %q:\n%s", want, out)
 	}
 }
+
+// An unknown control_group is a config error at start, before the ledger
+// is opened.
+func TestRunRefusesAnUnknownControlGroup(t *testing.T) {
+	r := newDaemonRig(t)
+	body, err := os.ReadFile(r.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.cfgPath, append([]byte("control_group: no-such-group-renewd\n"), body...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := r.cli(t, "run")
+	if code != exitUsage || !strings.Contains(errs, "no-such-group-renewd") {
+		t.Fatalf("run with an unknown control_group: exit %d, stderr %q; want %d naming it", code, errs, exitUsage)
+	}
+}
