@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -73,5 +74,24 @@ func TestRunRefusesAnUnknownControlGroup(t *testing.T) {
 	code, _, errs := r.cli(t, "run")
 	if code != exitUsage || !strings.Contains(errs, "no-such-group-renewd") {
 		t.Fatalf("run with an unknown control_group: exit %d, stderr %q; want %d naming it", code, errs, exitUsage)
+	}
+}
+
+// TestCLIDocListsTheExitCodes keeps docs/cli.md's table in step with the
+// constants.
+func TestCLIDocListsTheExitCodes(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/cli.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, name := range map[int]string{exitOK: "ok", exitNotDone: "not done", exitUsage: "usage", exitLedger: "damaged ledger"} {
+		if row := fmt.Sprintf("| %d | %s |", code, name); !strings.Contains(string(doc), row) {
+			t.Errorf("docs/cli.md lacks the row %q", row)
+		}
+	}
+	for _, c := range commands() {
+		if !strings.Contains(string(doc), "`"+c.name+"`") {
+			t.Errorf("docs/cli.md's table lacks the command %s", c.name)
+		}
 	}
 }
