@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/renewd/renewd/internal/control"
 	"github.com/renewd/renewd/internal/ovhfake"
 )
 
@@ -270,11 +271,17 @@ func TestDemo(t *testing.T) {
 	}
 	second := out[strings.Index(out, "second cycle"):strings.Index(out, "renewd approve")]
 	third := out[strings.Index(out, "third cycle"):]
+	// The approval is recorded under the user running the demo, with the
+	// demo's --by as a note.
+	approver, err := control.DecisionActor(uint32(os.Getuid()), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []struct{ in, text string }{
 		{out, "Orders at OVH after plan: 0"},
 		{out, "[Approve] [Deny]"},
 		{third, "Renewed example.org (domain) for P1Y at 9.99 EUR"},
-		{third, "Approved by cli:demo — paid"},
+		{third, "Approved by " + approver + " — paid"},
 		{out, "4 orders, 4 payments"},
 		{out, "Checked on the fake's record: no service was paid twice."},
 	} {

@@ -89,7 +89,7 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 		fmt.Fprintf(w, "Last successful cycle at %s.\n", stamp(st.LastSuccess))
 	}
 	fmt.Fprintln(w)
-	return writeStatus(w, st.Terms, false)
+	return writeStatus(w, st.Terms, st.Unreadable, false)
 }
 
 func stamp(t time.Time) string {

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/control"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
@@ -54,7 +56,11 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("read the history: %w", err)
 		}
-		return writeHistory(e.stdout, events, *asJSON)
+		us, err := cl.Unreadable(ctx)
+		if err != nil {
+			return fmt.Errorf("read the list of unreadable records: %w", err)
+		}
+		return writeHistoryAndUnreadable(e, events, us, *asJSON)
 	}
 	l, err := ledgerFor(e, &c, true)
 	if err != nil {
@@ -65,7 +71,21 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the history: %w", err)
 	}
-	return writeHistory(e.stdout, events, *asJSON)
+	return writeHistoryAndUnreadable(e, events, l.Unreadable(), *asJSON)
+}
+
+// writeHistoryAndUnreadable prints the events, then the ledger's
+// unreadable records: after the table, or on stderr beside JSON, which
+// keeps its shape (a list of events).
+func writeHistoryAndUnreadable(e *env, events []state.Event, us []state.UnreadableRecord, asJSON bool) error {
+	if err := writeHistory(e.stdout, events, asJSON); err != nil {
+		return err
+	}
+	w := e.stdout
+	if asJSON {
+		w = e.stderr
+	}
+	return writeUnreadable(w, us)
 }
 
 func writeHistory(w io.Writer, events []state.Event, asJSON bool) error {
@@ -97,17 +117,26 @@ func decide(ctx context.Context, e *env, verb string, args []string) error {
 	var c common
 	fs := flags(e, verb)
 	c.register(fs)
-	by := fs.String("by", "", "who decides (default: $SUDO_USER or $USER)")
+	by := fs.String("by", "", "a note recorded after your user name, such as who you are when running as root (default: $SUDO_USER, as root)")
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	actor := "cli:" + firstNonEmpty(*by, e.getenv("SUDO_USER"), e.getenv("USER"), e.getenv("LOGNAME"), "unknown")
+	// The decision is recorded as cli:USER, USER being who this process
+	// runs as (the daemon reads it from the socket); --by is only a note.
+	note := *by
+	if note == "" && os.Getuid() == 0 {
+		note = e.getenv("SUDO_USER")
+	}
+	actor, err := control.DecisionActor(uint32(os.Getuid()), note)
+	if err != nil {
+		return usageErr("--by: %v", err)
+	}
 	decision := map[string]string{"approve": "approved", "deny": "denied"}[verb]
 	if cl, err := daemonFor(ctx, e, &c); err != nil {
 		return err
 	} else if cl != nil {
-		rec, err := cl.Decide(ctx, rest[0], decision, actor)
+		rec, err := cl.Decide(ctx, rest[0], decision, note)
 		if err != nil {
 			return &exitError{code: exitNotDone, err: fmt.Errorf("%s %s: %w", verb, rest[0], err)}
 		}
@@ -154,15 +183,6 @@ func approvalID(l *state.Ledger, arg string) (string, error) {
 		return "", &exitError{code: exitNotDone, err: fmt.Errorf("term %s is %s, not awaiting approval", term, rec.Status)}
 	}
 	return rec.Approval.ID, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {
@@ -224,17 +244,24 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the ledger: %w", err)
 	}
-	return writeStatus(e.stdout, recs, *asJSON)
+	return writeStatus(e.stdout, recs, l.Unreadable(), *asJSON)
 }
 
-func writeStatus(w io.Writer, recs []state.Record, asJSON bool) error {
+// writeStatus prints the open terms, then the records that cannot be read.
+func writeStatus(w io.Writer, recs []state.Record, us []state.UnreadableRecord, asJSON bool) error {
 	if asJSON {
 		if recs == nil {
 			recs = []state.Record{}
 		}
+		if us == nil {
+			us = []state.UnreadableRecord{}
+		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"terms": recs})
+		return enc.Encode(map[string]any{"terms": recs, "unreadable": us})
+	}
+	if err := writeUnreadable(w, us); err != nil {
+		return err
 	}
 	if len(recs) == 0 {
 		_, err := fmt.Fprintln(w, "No open terms: nothing due, held or in flight.")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,6 +47,10 @@ func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJ
 		if l, err := state.Open(cfg.StateFile, state.Options{ReadOnly: true, LockTimeout: 200 * time.Millisecond}); err == nil {
 			defer l.Close()
 			ledger = l
+		} else if errors.Is(err, state.ErrCorrupt) {
+			// A plan without the ledger's statuses would show paid terms
+			// as due.
+			return &exitError{code: exitLedger, err: err}
 		} else {
 			log.Info("plan without ledger statuses", "reason", err)
 		}

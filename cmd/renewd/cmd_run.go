@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"syscall"
 
@@ -36,6 +37,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	cfg, err := loadConfig(e, c.config)
 	if err != nil {
 		return err
+	}
+	if cfg.ControlGroup != "" {
+		// The control socket resolves it too; failing here makes a typo a
+		// config error, before the ledger is opened.
+		if _, err := user.LookupGroup(cfg.ControlGroup); err != nil {
+			return usageErr("%s: control_group %q: %v", cfg.Path, cfg.ControlGroup, err)
+		}
 	}
 	log, err := c.logger(e, cfg)
 	if err != nil {

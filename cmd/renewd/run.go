@@ -8,15 +8,19 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/renewd/renewd/internal/state"
 )
 
-// Exit codes.
+// Exit codes, the same for every command (docs/cli.md, "Exit codes").
 const (
-	exitOK        = 0
-	exitNotDone   = 1 // something due was not renewed, or a command failed
-	exitUsage     = 2 // bad arguments or a bad config
-	defaultConfig = "/etc/renewd/config.yaml"
+	exitOK      = 0 // done; for once, nothing due was left undone
+	exitNotDone = 1 // something due was not renewed, or a command failed
+	exitUsage   = 2 // bad arguments or a bad config
+	exitLedger  = 3 // the ledger file is damaged (state.ErrCorrupt): nothing was done, no OVH call made
 )
+
+const defaultConfig = "/etc/renewd/config.yaml"
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
@@ -56,6 +60,9 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "renewd:", err)
+	if errors.Is(err, state.ErrCorrupt) {
+		return exitLedger
+	}
 	return exitNotDone
 }
 
@@ -79,8 +86,8 @@ func commands() []command {
 		{"check-config", "[--config FILE]", "validate a config file and say what is wrong, where", cmdCheckConfig},
 		{"status", "[--config FILE] [--json]", "due terms, pending approvals, orders in flight", cmdStatus},
 		{"history", "[--config FILE] [--service ID] [--term TERM] [--limit N] [--json]", "the ledger's record of every transition", cmdHistory},
-		{"approve", "[--config FILE] [--by NAME] TERM|APPROVAL_ID", "approve a renewal held for approval", cmdApprove},
-		{"deny", "[--config FILE] [--by NAME] TERM|APPROVAL_ID", "deny a renewal held for approval", cmdDeny},
+		{"approve", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "approve a renewal held for approval (recorded as cli:YOUR_USER)", cmdApprove},
+		{"deny", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "deny a renewal held for approval (recorded as cli:YOUR_USER)", cmdDeny},
 		{"backup", "[--config FILE] FILE", "write a consistent copy of the ledger", cmdBackup},
 		{"demo", "[--keep]", "cycles against a built-in fake OVH: pays what is due, then nothing twice, then an approved renewal", cmdDemo},
 		{"version", "", "print the version", cmdVersion},
@@ -112,7 +119,7 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  renewd %-13s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(&b, "\n--config defaults to %s. Exit codes: 0 ok, 1 not done or failed, 2 usage or config error.\n", defaultConfig)
+	fmt.Fprintf(&b, "\n--config defaults to %s. Exit codes: 0 ok, 1 not done or failed, 2 usage or config error, 3 damaged ledger (docs/cli.md).\n", defaultConfig)
 	io.WriteString(w, b.String())
 }
 

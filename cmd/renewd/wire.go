@@ -131,13 +131,17 @@ func settings(cfg *config.Config, cs []*ovh.Client) renewal.Settings {
 	return s
 }
 
-// openLedger opens the state file for writing. A second renewd on the same
-// file fails at once with "another renewd holds FILE".
+// openLedger opens the state file. A second renewd on the same file fails
+// at once with "another renewd holds FILE" (exit 1); a damaged file fails
+// with state.ErrCorrupt's message (exit 3), before anything else is done.
 func openLedger(path string, log *slog.Logger, readOnly bool) (*state.Ledger, error) {
 	l, err := state.Open(path, state.Options{Logger: log, ReadOnly: readOnly, LockTimeout: 200 * time.Millisecond})
 	if err != nil {
 		if errors.Is(err, state.ErrLocked) {
 			return nil, &exitError{code: exitNotDone, err: err}
+		}
+		if errors.Is(err, state.ErrCorrupt) {
+			return nil, &exitError{code: exitLedger, err: err}
 		}
 		return nil, fmt.Errorf("open the ledger: %w", err)
 	}

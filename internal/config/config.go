@@ -76,6 +76,11 @@ type Config struct {
 	StateFile string
 	// ControlSocket is the unix socket of the local API; "" disables it.
 	ControlSocket string
+	// ControlGroup, when set, is the name of the group whose members (with
+	// root) may approve, deny, run a cycle or back up through the control
+	// socket; "" lets every caller that can open the socket do so. The
+	// daemon resolves it at start.
+	ControlGroup string
 	// Listen is host:port for /healthz and /metrics; "" disables it.
 	Listen string
 	// LogFormat is "text" or "json".

@@ -181,9 +181,41 @@ func TestExampleConfig(t *testing.T) {
 		}
 	}
 	def := Default()
-	if c.Schedule != def.Schedule || c.Jitter != def.Jitter || c.LogFormat != def.LogFormat || c.StateFile != def.StateFile || c.ControlSocket != def.ControlSocket ||
+	if c.Schedule != def.Schedule || c.Jitter != def.Jitter || c.LogFormat != def.LogFormat || c.StateFile != def.StateFile || c.ControlSocket != def.ControlSocket || c.ControlGroup != def.ControlGroup ||
 		c.ReportWithin != def.ReportWithin || c.DeliveryTimeout != def.DeliveryTimeout || c.HistoryRetention != def.HistoryRetention {
 		t.Errorf("the example's values drifted from the defaults it documents: %+v", c)
+	}
+}
+
+// TestExampleControlGroup parses config.example.yaml with its
+// control_group set, as its comment says to, and with a bad one.
+func TestExampleControlGroup(t *testing.T) {
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = `control_group: ""` + "\n"
+	if !strings.Contains(string(example), line) {
+		t.Fatalf("config.example.yaml has no %q line", line)
+	}
+	for _, tc := range []struct{ value, want, problem string }{
+		{"renewd-ops", "renewd-ops", ""},
+		{`"ops$"`, "ops$", ""},
+		{`"ops\nINFO forged"`, "", "control_group"},
+		{"-ops", "", "control_group"},
+	} {
+		cfg := strings.Replace(string(example), line, "control_group: "+tc.value+"\n", 1)
+		c, err := Parse(strings.NewReader(cfg), "config.example.yaml", envWith(nil))
+		if tc.problem != "" {
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Field != tc.problem || errs[0].Line == 0 {
+				t.Errorf("control_group %s: err = %v, want one problem on %s with its line", tc.value, err, tc.problem)
+			}
+			continue
+		}
+		if err != nil || c.ControlGroup != tc.want {
+			t.Errorf("control_group %s: ControlGroup = %q, %v; want %q", tc.value, c.ControlGroup, err, tc.want)
+		}
 	}
 }
 

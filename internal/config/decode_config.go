@@ -31,6 +31,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"jitter":         d.setWindow(&c.Jitter),
 		"state_file":     setPath(&c.StateFile),
 		"control_socket": setPath(&c.ControlSocket),
+		"control_group":  setStr(&c.ControlGroup),
 		"listen":         setStr(&c.Listen),
 		"log_format":     setStr(&c.LogFormat),
 		"report_within": func(f string, v *yaml.Node) {

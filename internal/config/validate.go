@@ -34,6 +34,7 @@ var (
 	currencyRE    = regexp.MustCompile(`^[A-Z]{3}$`)
 	channelRE     = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
 	userRE        = regexp.MustCompile(`^[UW][A-Z0-9]{6,}$`)
+	groupNameRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$`)
 	serviceTypeRE = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)
 )
 
@@ -112,6 +113,9 @@ func (v *validator) general() {
 	}
 	if n := len(c.ControlSocket); n > maxSocketPath {
 		v.failf("control_socket", "is too long for a unix socket (%d bytes, at most %d)", n, maxSocketPath)
+	}
+	if c.ControlGroup != "" && !groupNameRE.MatchString(c.ControlGroup) {
+		v.failf("control_group", "%q is not a group name (letters, digits, '_', '-', '.', at most 32, not starting with '-')", c.ControlGroup)
 	}
 	if c.Listen != "" {
 		if err := checkListen(c.Listen); err != nil {

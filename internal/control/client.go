@@ -98,15 +98,29 @@ func (c *Client) History(ctx context.Context, f state.HistoryFilter) ([]state.Ev
 }
 
 // Decide approves (decision "approved") or denies ("denied") the approval
-// named by its id or its term, as actor, and returns the term's record.
-func (c *Client) Decide(ctx context.Context, approval, decision, actor string) (state.Record, error) {
+// named by its id or its term, and returns the term's record. The daemon
+// records the decision under the user this process runs as, with note
+// (free text, may be empty) after it.
+func (c *Client) Decide(ctx context.Context, approval, decision, note string) (state.Record, error) {
 	route := map[string]string{string(state.DecisionApproved): "/approve", string(state.DecisionDenied): "/deny"}[decision]
 	if route == "" {
 		return state.Record{}, fmt.Errorf("decision %q: want approved or denied", decision)
 	}
 	var rec state.Record
-	err := c.do(ctx, http.MethodPost, route, decideRequest{Approval: approval, By: actor}, &rec)
+	err := c.do(ctx, http.MethodPost, route, decideRequest{Approval: approval, Note: note}, &rec)
 	return rec, err
+}
+
+// Unreadable returns the daemon's list of ledger records that cannot be
+// decoded. A daemon that does not know the route (older than this client)
+// gives an empty list.
+func (c *Client) Unreadable(ctx context.Context) ([]state.UnreadableRecord, error) {
+	var us []state.UnreadableRecord
+	err := c.do(ctx, http.MethodGet, "/unreadable", nil, &us)
+	if ae := (*APIError)(nil); errors.As(err, &ae) && ae.Code == http.StatusNotFound {
+		return nil, nil
+	}
+	return us, err
 }
 
 // RunNow asks the daemon for a cycle now; it returns once the daemon has

@@ -9,11 +9,22 @@
 //
 //	GET  /status                          Status
 //	GET  /history?service=&term=&limit=   []state.Event
-//	POST /approve, /deny                  {"approval": ID or TERM, "by": NAME} -> state.Record
+//	GET  /unreadable                      []state.UnreadableRecord
+//	POST /approve, /deny                  {"approval": ID or TERM, "note": TEXT} -> state.Record
 //	POST /run-now                         {}
 //	POST /backup                          {"path": ABSOLUTE FILE} -> {}
 //
 // Errors are {"error": "..."} with a 4xx or 5xx status.
+//
+// The caller is who the kernel says it is. The server reads each
+// connection's peer credentials (SO_PEERCRED) and records a decision as
+// "cli:USER" (the caller's user name, or uid:N), with the request's note,
+// if any, after it as "(note: TEXT)"; a name the request claims ("by",
+// sent by older clients) is ignored. With a control group (Options.Group)
+// only root and the group's members may approve, deny, run a cycle or
+// back up; anyone who can open the socket (mode 0660) may read. Text
+// fields holding control or formatting characters are refused with 400
+// naming the field.
 package control
 
 import (
@@ -42,6 +53,9 @@ type Status struct {
 	Terms []state.Record `json:"terms"`
 	// PendingApprovals are the terms whose approval waits for a decision.
 	PendingApprovals []state.Record `json:"pending_approvals"`
+	// Unreadable are the ledger's records that cannot be decoded
+	// (state.Ledger.Unreadable); empty when there are none.
+	Unreadable []state.UnreadableRecord `json:"unreadable"`
 }
 
 // Cycle is what one cycle did.
@@ -64,8 +78,11 @@ type Backend interface {
 	Status() (Status, error)
 	History(filter state.HistoryFilter) ([]state.Event, error)
 	// Decide records a decision ("approved" or "denied") by actor on the
-	// approval named by its id or its term.
+	// approval named by its id or its term. The server builds actor from
+	// the caller's credentials ("cli:alice").
 	Decide(approval, decision, actor string) (state.Record, error)
+	// Unreadable lists the ledger's records that cannot be decoded.
+	Unreadable() []state.UnreadableRecord
 	// RunNow asks for a cycle now, without waiting for it.
 	RunNow()
 	// Backup writes a consistent copy of the ledger to path.
@@ -79,7 +96,11 @@ var ErrNoDaemon = errors.New("no renewd daemon answers on the control socket")
 // decideRequest is the body of POST /approve and /deny.
 type decideRequest struct {
 	Approval string `json:"approval"`
-	By       string `json:"by"`
+	// Note is free text recorded after the caller's name.
+	Note string `json:"note,omitempty"`
+	// By is the actor that clients before peer credentials sent. It is
+	// checked as text and otherwise ignored: the actor is the caller.
+	By string `json:"by,omitempty"`
 }
 
 // backupRequest is the body of POST /backup.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -52,6 +53,16 @@ func (b *backend) Decide(approval, decision, actor string) (state.Record, error)
 
 func (b *backend) RunNow() { b.mu.Lock(); b.runNow++; b.mu.Unlock() }
 
+func (b *backend) Unreadable() []state.UnreadableRecord {
+	return []state.UnreadableRecord{{Bucket: "terms", Key: "default/9/2026-01-01T00:00:00Z", Err: "bad"}}
+}
+
+func (b *backend) decisions() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.decided...)
+}
+
 func (b *backend) Backup(path string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -69,10 +80,16 @@ func socketPath(t *testing.T) string {
 	return filepath.Join(dir, "c.sock")
 }
 
-func startServer(t *testing.T, b Backend) (*Server, *Client) {
+// startServer starts a server on a new socket; without opts its callers
+// are "alice" (uid 1000, gid 1000).
+func startServer(t *testing.T, b Backend, opts ...Options) (*Server, *Client) {
 	t.Helper()
 	path := socketPath(t)
-	s, err := Start(path, b, nil)
+	o := Options{PeerCred: fakePeer(Peer{UID: 1000, GID: 1000, PID: 42, Groups: []uint32{}})}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	s, err := Start(path, b, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +122,7 @@ func TestClientServer(t *testing.T) {
 	if err != nil || st.Schedule != "@every 6h" || len(st.Terms) != 1 || st.Terms[0].ServiceName != "vps-a" {
 		t.Errorf("Status = %+v, %v", st, err)
 	}
-	term := renewd.Term{Account: "default", ServiceID: 7, Expiration: renewd.Date{Year: 2026, Month: 1, Day: 2}}.String()
+	term := renewd.Term{Account: "default", ServiceID: 7, Expiration: renewd.DateOf(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))}.String()
 	if _, err := c.History(ctx, state.HistoryFilter{ServiceID: 7, Term: term, Limit: 5}); err != nil {
 		t.Fatal(err)
 	}
@@ -115,13 +132,14 @@ func TestClientServer(t *testing.T) {
 	if diff := cmp.Diff([]state.HistoryFilter{{ServiceID: 7, Term: term, Limit: 5}, {}}, b.filters); diff != "" {
 		t.Errorf("history filters (-want +got):\n%s", diff)
 	}
-	if rec, err := c.Decide(ctx, "abc", string(state.DecisionApproved), "cli:alice"); err != nil || rec.Status != "approved" {
+	if rec, err := c.Decide(ctx, "abc", string(state.DecisionApproved), ""); err != nil || rec.Status != "approved" {
 		t.Errorf("approve = %+v, %v", rec, err)
 	}
-	if _, err := c.Decide(ctx, "abc", string(state.DecisionDenied), "cli:bob"); err != nil {
+	if _, err := c.Decide(ctx, "abc", string(state.DecisionDenied), "on call"); err != nil {
 		t.Error(err)
 	}
-	if diff := cmp.Diff([]string{"abc approved cli:alice", "abc denied cli:bob"}, b.decided); diff != "" {
+	alice := userName(1000)
+	if diff := cmp.Diff([]string{"abc approved cli:" + alice, "abc denied cli:" + alice + " (note: on call)"}, b.decided); diff != "" {
 		t.Errorf("decisions (-want +got):\n%s", diff)
 	}
 	for approval, code := range map[string]int{"gone": http.StatusNotFound, "late": http.StatusConflict} {
@@ -136,6 +154,9 @@ func TestClientServer(t *testing.T) {
 	}
 	if err := c.RunNow(ctx); err != nil || b.runNow != 1 {
 		t.Errorf("RunNow = %v, backend asked %d times", err, b.runNow)
+	}
+	if us, err := c.Unreadable(ctx); err != nil || len(us) != 1 || us[0].Key != "default/9/2026-01-01T00:00:00Z" {
+		t.Errorf("Unreadable = %+v, %v", us, err)
 	}
 	wd, _ := os.Getwd()
 	if err := c.Backup(ctx, "copy.db"); err != nil {
@@ -164,7 +185,7 @@ func TestServerRefusesBadRequests(t *testing.T) {
 		body                any
 	}{
 		{"relative backup path", http.MethodPost, "/backup", backupRequest{Path: "rel.db"}},
-		{"approve without actor", http.MethodPost, "/approve", decideRequest{Approval: "x"}},
+		{"approve without approval", http.MethodPost, "/approve", decideRequest{Note: "x"}},
 		{"unknown field", http.MethodPost, "/deny", map[string]string{"approval": "x", "by": "y", "extra": "z"}},
 		{"bad service", http.MethodGet, "/history?service=abc", nil},
 		{"bad term", http.MethodGet, "/history?term=nope", nil},
@@ -192,7 +213,7 @@ func TestStartHandlesLeftovers(t *testing.T) {
 		if _, err := Dial(t.Context(), path); !errors.Is(err, ErrNoDaemon) {
 			t.Errorf("Dial on a stale socket = %v, want ErrNoDaemon", err)
 		}
-		s, err := Start(path, &backend{}, nil)
+		s, err := Start(path, &backend{}, Options{})
 		if err != nil {
 			t.Fatalf("Start over a stale socket: %v", err)
 		}
@@ -200,7 +221,7 @@ func TestStartHandlesLeftovers(t *testing.T) {
 	})
 	t.Run("a live socket is not stolen", func(t *testing.T) {
 		s, c := startServer(t, &backend{})
-		if _, err := Start(s.Path(), &backend{}, nil); err == nil {
+		if _, err := Start(s.Path(), &backend{}, Options{}); err == nil {
 			t.Error("Start over a live socket succeeded")
 		}
 		if err := c.RunNow(t.Context()); err != nil {
@@ -212,7 +233,7 @@ func TestStartHandlesLeftovers(t *testing.T) {
 		if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Start(path, &backend{}, nil); err == nil {
+		if _, err := Start(path, &backend{}, Options{}); err == nil {
 			t.Error("Start over a regular file succeeded")
 		}
 		if _, err := os.Stat(path); err != nil {

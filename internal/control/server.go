@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,18 +9,75 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
-
-	"github.com/renewd/renewd"
-	"github.com/renewd/renewd/internal/state"
 )
 
 // SocketMode is the permission of the control socket: the daemon's user and
 // group may use it, nobody else.
 const SocketMode fs.FileMode = 0o660
+
+// Defaults of Options.
+const (
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 10 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 30 * time.Second
+	DefaultBackupTimeout     = 10 * time.Minute
+	DefaultMaxConns          = 16
+)
+
+// Options configure the server. The zero value is usable.
+type Options struct {
+	// Logger receives the server's log lines; nil discards them.
+	Logger *slog.Logger
+	// Group, when set, is the name of the group whose members, with root,
+	// may decide (approve, deny, run-now, backup); Start resolves it and
+	// fails when it does not exist. Empty lets every caller that can open
+	// the socket decide. Reads (status, history, unreadable) are open to
+	// every caller either way.
+	Group string
+	// PeerCred reads a connection's caller; nil means SocketPeer.
+	PeerCred PeerCredFunc
+	// ReadHeaderTimeout, ReadTimeout (the whole request, body included),
+	// WriteTimeout (from the end of the headers to the end of the answer)
+	// and IdleTimeout (between requests on a kept-alive connection); 0
+	// means the Default* value.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// BackupTimeout replaces WriteTimeout for a backup; 0 means
+	// DefaultBackupTimeout.
+	BackupTimeout time.Duration
+	// MaxConns bounds the connections served at once; more wait in the
+	// listen backlog. 0 means DefaultMaxConns.
+	MaxConns int
+
+	// waiting, when set (tests), is called when the server is at MaxConns
+	// and waits for a connection to close.
+	waiting func()
+}
+
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	def(&o.ReadTimeout, DefaultReadTimeout)
+	def(&o.WriteTimeout, DefaultWriteTimeout)
+	def(&o.IdleTimeout, DefaultIdleTimeout)
+	def(&o.BackupTimeout, DefaultBackupTimeout)
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.PeerCred == nil {
+		o.PeerCred = SocketPeer
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
 
 // Server serves the control API on a unix socket.
 type Server struct {
@@ -36,10 +92,23 @@ type Server struct {
 // Start listens on the unix socket at path and serves b on it until Close.
 // A stale socket left by a daemon that died is removed first; a socket on
 // which something still answers is an error, as is a path that is not a
-// socket.
-func Start(path string, b Backend, log *slog.Logger) (*Server, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// socket, and an Options.Group that does not exist.
+//
+// Every connection's caller is read from the kernel when it is accepted
+// (Options.PeerCred); a decision is recorded as "cli:USER", USER being the
+// caller's user name (or uid:N), whatever the request says. Requests are
+// bounded: timeouts on reading, writing and idling, at most
+// Options.MaxConns connections at once, a body of at most 16 KiB holding
+// one JSON value, and no control or formatting character in any text
+// field.
+func Start(path string, b Backend, opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	var grp *group
+	if opts.Group != "" {
+		var err error
+		if grp, err = lookupGroup(opts.Group); err != nil {
+			return nil, err
+		}
 	}
 	if err := removeStale(path); err != nil {
 		return nil, err
@@ -53,16 +122,28 @@ func Start(path string, b Backend, log *slog.Logger) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("set the mode of control socket %s: %w", path, err)
 	}
+	lim := newLimitListener(ln, opts.MaxConns, opts.PeerCred)
+	lim.waiting = opts.waiting
 	s := &Server{
 		path: path,
 		srv: &http.Server{
-			Handler:           Handler(b, log),
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			Handler:           newHandler(b, opts.Logger, grp, opts.BackupTimeout),
+			ReadHeaderTimeout: opts.ReadHeaderTimeout,
+			ReadTimeout:       opts.ReadTimeout,
+			WriteTimeout:      opts.WriteTimeout,
+			IdleTimeout:       opts.IdleTimeout,
+			MaxHeaderBytes:    16 << 10,
+			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+				if pc, ok := c.(*peerConn); ok {
+					return withPeer(ctx, pc.peer, pc.peerErr)
+				}
+				return ctx
+			},
+			ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
 		},
 		done: make(chan error, 1),
 	}
-	go func() { s.done <- s.srv.Serve(ln) }()
+	go func() { s.done <- s.srv.Serve(lim) }()
 	return s, nil
 }
 
@@ -107,141 +188,4 @@ func removeStale(path string) error {
 		return fmt.Errorf("remove stale control socket %s: %w", path, err)
 	}
 	return nil
-}
-
-// Handler is the control API over b.
-func Handler(b Backend, log *slog.Logger) http.Handler {
-	h := &handler{b: b, log: log}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /status", h.status)
-	mux.HandleFunc("GET /history", h.history)
-	mux.HandleFunc("POST /approve", func(w http.ResponseWriter, r *http.Request) { h.decide(w, r, string(state.DecisionApproved)) })
-	mux.HandleFunc("POST /deny", func(w http.ResponseWriter, r *http.Request) { h.decide(w, r, string(state.DecisionDenied)) })
-	mux.HandleFunc("POST /run-now", h.runNow)
-	mux.HandleFunc("POST /backup", h.backup)
-	return mux
-}
-
-type handler struct {
-	b   Backend
-	log *slog.Logger
-}
-
-func (h *handler) status(w http.ResponseWriter, r *http.Request) {
-	st, err := h.b.Status()
-	if err != nil {
-		h.fail(w, http.StatusInternalServerError, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
-}
-
-func (h *handler) history(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	var f state.HistoryFilter
-	if v := q.Get("service"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			h.fail(w, http.StatusBadRequest, fmt.Errorf("service %q: not a service id", v))
-			return
-		}
-		f.ServiceID = id
-	}
-	if v := q.Get("term"); v != "" {
-		t, err := renewd.ParseTerm(v)
-		if err != nil {
-			h.fail(w, http.StatusBadRequest, err)
-			return
-		}
-		f.Term = t.String()
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			h.fail(w, http.StatusBadRequest, fmt.Errorf("limit %q: not a count", v))
-			return
-		}
-		f.Limit = n
-	}
-	events, err := h.b.History(f)
-	if err != nil {
-		h.fail(w, http.StatusInternalServerError, err)
-		return
-	}
-	if events == nil {
-		events = []state.Event{}
-	}
-	writeJSON(w, http.StatusOK, events)
-}
-
-func (h *handler) decide(w http.ResponseWriter, r *http.Request, decision string) {
-	var req decideRequest
-	if !h.read(w, r, &req) {
-		return
-	}
-	if req.Approval == "" || req.By == "" {
-		h.fail(w, http.StatusBadRequest, errors.New("approval and by are required"))
-		return
-	}
-	rec, err := h.b.Decide(req.Approval, decision, req.By)
-	if err != nil {
-		h.fail(w, decideStatus(err), err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rec)
-}
-
-// decideStatus maps the ledger's refusals to HTTP statuses.
-func decideStatus(err error) int {
-	switch {
-	case errors.Is(err, state.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, state.ErrAlreadyDecided), errors.Is(err, state.ErrApprovalExpired), errors.Is(err, state.ErrConflict):
-		return http.StatusConflict
-	}
-	return http.StatusUnprocessableEntity
-}
-
-func (h *handler) runNow(w http.ResponseWriter, r *http.Request) {
-	h.b.RunNow()
-	writeJSON(w, http.StatusAccepted, struct{}{})
-}
-
-func (h *handler) backup(w http.ResponseWriter, r *http.Request) {
-	var req backupRequest
-	if !h.read(w, r, &req) {
-		return
-	}
-	if !filepath.IsAbs(req.Path) {
-		h.fail(w, http.StatusBadRequest, fmt.Errorf("backup path %q: must be absolute", req.Path))
-		return
-	}
-	if err := h.b.Backup(req.Path); err != nil {
-		h.fail(w, http.StatusInternalServerError, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct{}{})
-}
-
-func (h *handler) read(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		h.fail(w, http.StatusBadRequest, fmt.Errorf("read the request: %w", err))
-		return false
-	}
-	return true
-}
-
-func (h *handler) fail(w http.ResponseWriter, code int, err error) {
-	if code >= 500 {
-		h.log.Error("control request failed", "err", err)
-	}
-	writeJSON(w, code, errorBody{Error: err.Error()})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
 }

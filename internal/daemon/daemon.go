@@ -38,6 +38,10 @@ type Metrics interface {
 	// Spent is called after each recorded payment, with its amount without
 	// tax in micro-cents.
 	Spent(account, currency string, ucents int64)
+	// LedgerUnreadable is called with the number of the ledger's records
+	// that cannot be decoded, at start, after each cycle, and whenever the
+	// daemon reads the list (status, /healthz).
+	LedgerUnreadable(n int)
 }
 
 // Approvals is a source of decisions on held renewals (Slack's buttons).

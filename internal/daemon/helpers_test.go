@@ -176,9 +176,10 @@ func start(t *testing.T, d *Daemon) (stop func() error) {
 
 // testMetrics records cycles on a channel.
 type testMetrics struct {
-	cycles chan renewal.Summary
-	mu     sync.Mutex
-	spent  map[string]int64
+	cycles     chan renewal.Summary
+	mu         sync.Mutex
+	spent      map[string]int64
+	unreadable int
 }
 
 func newTestMetrics() *testMetrics {
@@ -186,6 +187,12 @@ func newTestMetrics() *testMetrics {
 }
 
 func (m *testMetrics) CycleDone(_ time.Time, sum renewal.Summary, _ bool) { m.cycles <- sum }
+func (m *testMetrics) LedgerUnreadable(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.unreadable = n
+}
+
 func (m *testMetrics) Spent(account, currency string, ucents int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

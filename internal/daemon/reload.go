@@ -17,8 +17,8 @@ import (
 // finishes with the old one), the schedule is planned again, and what
 // changed is logged. A config that fails is refused with every FILE:LINE
 // problem logged, and the old one stays in force. Settings that only a
-// restart changes (state_file, control_socket, listen, log_format, slack)
-// keep their old values, with a warning.
+// restart changes (state_file, control_socket, control_group, listen,
+// log_format, slack) keep their old values, with a warning.
 //
 // It tells systemd RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload
 // wants) first and READY=1 last, whatever the outcome.
@@ -89,6 +89,10 @@ func (d *Daemon) keepRestartOnly(old *config.Config, next *config.Config) {
 	if next.ControlSocket != old.ControlSocket {
 		warn("control_socket")
 		next.ControlSocket = old.ControlSocket
+	}
+	if next.ControlGroup != old.ControlGroup {
+		warn("control_group")
+		next.ControlGroup = old.ControlGroup
 	}
 	if next.Listen != old.Listen {
 		warn("listen")

@@ -55,7 +55,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	defer d.stopHTTP(httpSrv)
 	if cfg.ControlSocket != "" {
-		ctl, err := control.Start(cfg.ControlSocket, d, d.log)
+		ctl, err := control.Start(cfg.ControlSocket, d, control.Options{Logger: d.log, Group: cfg.ControlGroup})
 		if err != nil {
 			return err
 		}
@@ -77,6 +77,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 				d.log.Error("approvals stopped; approve with `renewd approve` meanwhile", "err", err)
 			}
 		})
+	}
+
+	if us := d.Unreadable(); len(us) > 0 {
+		d.log.Error("the ledger holds records that cannot be read; their services are not renewed until it is restored from a backup",
+			"count", len(us), "first", us[0].Key)
 	}
 
 	stopNotice := context.AfterFunc(ctx, func() {
@@ -140,6 +145,7 @@ func (d *Daemon) cycle(ctx context.Context) {
 	if d.opts.Metrics != nil {
 		d.opts.Metrics.CycleDone(finished, sum, ok)
 	}
+	d.Unreadable() // the cycle's scans refresh the list: keep the metric current
 	d.wakeDrainer()
 	if n, err := d.ledger.Prune(finished.Add(-cur.cfg.HistoryRetention)); err != nil {
 		d.log.Error("prune the ledger's history", "err", err)

@@ -44,6 +44,7 @@ func (d *Daemon) Status() (control.Status, error) {
 		return control.Status{}, fmt.Errorf("read the ledger: %w", err)
 	}
 	st.Terms = recs
+	st.Unreadable = d.Unreadable()
 	st.PendingApprovals = []state.Record{}
 	for _, r := range recs {
 		if r.Status == state.StatusAwaitingApproval && r.Approval.Pending() {
@@ -58,7 +59,19 @@ func (d *Daemon) Status() (control.Status, error) {
 
 // History returns the ledger's events the filter selects.
 func (d *Daemon) History(f state.HistoryFilter) ([]state.Event, error) {
-	return d.ledger.History(f)
+	events, err := d.ledger.History(f)
+	d.Unreadable() // History may have met an unreadable event
+	return events, err
+}
+
+// Unreadable returns the ledger's records that cannot be decoded
+// (state.Ledger.Unreadable) and sets the metric of their number.
+func (d *Daemon) Unreadable() []state.UnreadableRecord {
+	us := d.ledger.Unreadable()
+	if d.opts.Metrics != nil {
+		d.opts.Metrics.LedgerUnreadable(len(us))
+	}
+	return us
 }
 
 // Backup writes a consistent copy of the open ledger to path.
@@ -118,9 +131,14 @@ func (d *Daemon) approvalID(arg string) (string, error) {
 	return rec.Approval.ID, nil
 }
 
-// Healthy reports whether the last successful cycle finished within two
-// schedule periods of now, and why not.
+// Healthy reports whether the ledger holds no unreadable record and the
+// last successful cycle finished within two schedule periods of now, and
+// why not.
 func (d *Daemon) Healthy() (bool, string) {
+	if us := d.Unreadable(); len(us) > 0 {
+		return false, fmt.Sprintf("the ledger holds %d record(s) that cannot be read, the first %q: their services are not renewed; see `renewd status`, and restore the ledger from the latest `renewd backup`",
+			len(us), us[0].Key)
+	}
 	d.mu.Lock()
 	last := d.lastSuccess
 	d.mu.Unlock()

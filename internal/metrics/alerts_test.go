@@ -84,7 +84,7 @@ func TestAlertsUseExposedMetrics(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"RenewdServiceExpiringSoon", "RenewdRenewalFailed", "RenewdRenewalStuck", "RenewdNoSuccessfulCycle"} {
+	for _, want := range []string{"RenewdServiceExpiringSoon", "RenewdRenewalFailed", "RenewdRenewalStuck", "RenewdNoSuccessfulCycle", "RenewdLedgerUnreadable"} {
 		if !alerts[want] {
 			t.Errorf("alert %s missing", want)
 		}

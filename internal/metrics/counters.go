@@ -26,3 +26,9 @@ func (m *Metrics) OVHRequest(account, route string, code int) {
 	}
 	m.requests.WithLabelValues(account, route, c).Inc()
 }
+
+// LedgerUnreadable sets renewd_ledger_unreadable_records to n, the number
+// of the ledger's records that cannot be decoded (state.Ledger.Unreadable).
+func (m *Metrics) LedgerUnreadable(n int) {
+	m.unreadable.Set(float64(n))
+}

@@ -81,3 +81,21 @@ func TestSpentAndOVHRequests(t *testing.T) {
 		t.Errorf("%d request series, want 3", n)
 	}
 }
+
+// The unreadable-records gauge is there at 0 from the start, so that the
+// RenewdLedgerUnreadable alert has a series, and follows what it is told.
+func TestLedgerUnreadableGauge(t *testing.T) {
+	m := New("dev")
+	for _, tc := range []struct {
+		set  int
+		want float64
+	}{{-1, 0}, {2, 2}, {0, 0}} {
+		if tc.set >= 0 {
+			m.LedgerUnreadable(tc.set)
+		}
+		series := gatherFamily(t, m, NameLedgerUnreadable)
+		if len(series) != 1 || series[0].GetGauge().GetValue() != tc.want {
+			t.Fatalf("after LedgerUnreadable(%d): %s = %v, want one series at %v", tc.set, NameLedgerUnreadable, series, tc.want)
+		}
+	}
+}

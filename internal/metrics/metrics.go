@@ -1,7 +1,8 @@
 // Package metrics exposes renewd's Prometheus metrics: per-service expiration
 // and renewal-due timestamps, the ledger state of every service's current
-// term, counters of renewals, money spent and OVH requests, and the time of
-// the last cycle. Names follow cert-manager's conventions (timestamps end in
+// term, counters of renewals, money spent and OVH requests, the time of
+// the last cycle, and the number of ledger records that cannot be read.
+// Names follow cert-manager's conventions (timestamps end in
 // _timestamp_seconds, counters in _total) and no label carries a date.
 //
 // Metrics owns its own prometheus.Registry; nothing is registered on the
@@ -31,6 +32,7 @@ const (
 	NameLastCycleSuccess = "renewd_last_cycle_success_timestamp_seconds"
 	NameLastCycle        = "renewd_last_cycle_timestamp_seconds"
 	NameBuildInfo        = "renewd_build_info"
+	NameLedgerUnreadable = "renewd_ledger_unreadable_records"
 )
 
 // StateNone is the state label of a service whose current term has no
@@ -61,6 +63,9 @@ type Metrics struct {
 	// absent until the first cycle instead of reading 0.
 	lastOK *prometheus.GaugeVec
 	last   *prometheus.GaugeVec
+	// unreadable is present from the start, at 0, so that an alert on it
+	// sees a series.
+	unreadable prometheus.Gauge
 
 	mu     sync.Mutex
 	policy policy.Policy
@@ -107,6 +112,10 @@ func New(version string) *Metrics {
 			Name: NameLastCycle,
 			Help: "When the last cycle ran, successful or not, as a Unix timestamp. Absent until one ends.",
 		}, nil),
+		unreadable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: NameLedgerUnreadable,
+			Help: "Records of the ledger that cannot be decoded; their services are not renewed until the ledger is restored from a backup.",
+		}),
 		seen: map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -119,7 +128,7 @@ func New(version string) *Metrics {
 		m.renewals.WithLabelValues(string(r)) // present at 0, so increase() sees the first one
 	}
 	m.reg.MustRegister(
-		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, build,
+		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, m.unreadable, build,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

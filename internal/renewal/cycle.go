@@ -76,11 +76,36 @@ func (e *Engine) Cycle(ctx context.Context, s Settings) Summary {
 		sum.Outcomes = append(sum.Outcomes, c.run(ctx, invs[i].services)...)
 		sum.Errors = append(sum.Errors, c.errs...)
 	}
+	if err := e.unreadable(); err != nil {
+		sum.Errors = append(sum.Errors, err)
+	}
 	e.summarize(now, sum)
 	if len(sum.Errors) == 0 {
 		e.forgetNotices()
 	}
 	return sum
+}
+
+// unreadable makes records the ledger cannot decode an error of the cycle,
+// reported once per record: every other term went on as usual (the ledger
+// refuses to act on the services such a record may belong to), but the
+// operator must restore the record from a backup.
+func (e *Engine) unreadable() error {
+	bad := e.ledger.Unreadable()
+	if len(bad) == 0 {
+		return nil
+	}
+	for _, b := range bad {
+		key := fmt.Sprintf("ledger/unreadable/%s/%q", b.Bucket, b.Key)
+		if _, err := e.ledger.EnqueueOnce(newReport(key, renewd.Report{
+			Kind: renewd.ReportFailed, At: e.now().UTC(),
+			Reason: fmt.Sprintf("the ledger's %s record %q cannot be read (%s); renewd acts on no service it may belong to", b.Bucket, b.Key, b.Err),
+			Next:   "restore the ledger from the latest `renewd backup` (docs/operations.md, Backup and restore)",
+		})); err != nil {
+			e.log.Error("cannot queue a report", "key", key, "err", err)
+		}
+	}
+	return fmt.Errorf("the ledger holds %d record(s) renewd cannot read; first: %s %q: %s", len(bad), bad[0].Bucket, bad[0].Key, bad[0].Err)
 }
 
 func (e *Engine) newCycle(ctx context.Context, s Settings, a OVH, now time.Time, dry bool) *cycle {

@@ -72,6 +72,9 @@ func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) 
 	if b == nil {
 		return false, ""
 	}
+	if bad := c.e.ledger.Unreadable(); len(bad) > 0 {
+		return true, fmt.Sprintf("the ledger holds %d record(s) renewd cannot read, so the month's spending cannot be counted", len(bad))
+	}
 	if price.Currency != "" && b.Currency != "" && price.Currency != b.Currency {
 		return true, fmt.Sprintf("the price is in %s but the budget is in %s", price.Currency, b.Currency)
 	}

@@ -46,6 +46,7 @@ type LedgerReader interface {
 	List(filter state.Filter) ([]state.Record, error)
 	SpentSince(account string, since time.Time) (map[string]int64, error)
 	OrderOwner(account string, orderID int64) (renewd.Term, bool, error)
+	Unreadable() []state.UnreadableRecord
 }
 
 var _ LedgerReader = (*state.Ledger)(nil)
@@ -212,3 +213,4 @@ func (emptyLedger) SpentSince(string, time.Time) (map[string]int64, error) {
 func (emptyLedger) OrderOwner(string, int64) (renewd.Term, bool, error) {
 	return renewd.Term{}, false, nil
 }
+func (emptyLedger) Unreadable() []state.UnreadableRecord { return nil }

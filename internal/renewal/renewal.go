@@ -54,6 +54,10 @@ type Ledger interface {
 	List(filter state.Filter) ([]state.Record, error)
 	SpentSince(account string, since time.Time) (map[string]int64, error)
 	OrderOwner(account string, orderID int64) (renewd.Term, bool, error)
+	// Unreadable lists the records the ledger could not decode: its scans
+	// skip them, so a sum over every record (the budget) is not whole
+	// while any is listed.
+	Unreadable() []state.UnreadableRecord
 	Enqueue(reports ...state.Report) error
 	EnqueueOnce(r state.Report) (bool, error)
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,12 +28,20 @@ func (l *Ledger) WriteTo(w io.Writer) (int64, error) {
 
 // Backup writes a consistent copy of the ledger to path (mode 0600): to a
 // temporary file in the same directory, fsynced, then renamed over path, so
-// path never holds a partial copy. path must not be the ledger itself.
+// path never holds a partial copy.
+//
+// path must not be the ledger itself under any name: renaming a copy over
+// the live file would leave the open ledger writing to a deleted file, and
+// the next start would read the copy, without what was paid since. Backup
+// refuses (writing nothing) when path is the file the ledger has open
+// (os.SameFile: through a symbolic link, a symlinked directory such as
+// systemd's /var/lib/renewd -> /var/lib/private/renewd, or a hard link),
+// or when path, its directory's symbolic links resolved, is the ledger's
+// own path resolved the same way (even if that name now holds another
+// file).
 func (l *Ledger) Backup(path string) (err error) {
-	if abs, _ := filepath.Abs(path); abs != "" {
-		if self, _ := filepath.Abs(l.path); abs == self {
-			return fmt.Errorf("back up ledger %s: the backup path is the ledger itself", l.path)
-		}
+	if err := l.checkBackupTarget(path); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -63,4 +72,40 @@ func (l *Ledger) Backup(path string) (err error) {
 		return fmt.Errorf("back up ledger to %s: sync directory: %w", path, err)
 	}
 	return nil
+}
+
+// ErrBackupIsLedger: Backup was asked to write over the ledger itself.
+var ErrBackupIsLedger = errors.New("the backup path is the ledger itself")
+
+// checkBackupTarget refuses a backup path that is the ledger (see Backup).
+func (l *Ledger) checkBackupTarget(path string) error {
+	refuse := func(how string) error {
+		return fmt.Errorf("back up ledger %s to %s: %w (%s); write the copy to another file", l.path, path, ErrBackupIsLedger, how)
+	}
+	if fi, err := os.Stat(path); err == nil && os.SameFile(fi, l.self) {
+		return refuse("the same file")
+	}
+	target, err := resolvedName(path)
+	if err != nil {
+		return fmt.Errorf("back up ledger to %s: %w", path, err)
+	}
+	if self, err := resolvedName(l.path); err == nil && self == target {
+		return refuse("the same path once links are resolved")
+	}
+	return nil
+}
+
+// resolvedName is path made absolute with the symbolic links of its
+// directory resolved; the last element is kept as it is, since that is the
+// name a rename replaces.
+func resolvedName(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.Base(abs)), nil
 }

@@ -21,6 +21,15 @@
 // bbolt's exclusive file lock keeps a second renewd out (ErrLocked). The
 // bucket layout is versioned (VERSION.md); Open refuses a newer one.
 //
+// Damage is met closed. Open checks the file against its bbolt meta pages
+// before bbolt maps it, and a read that faults on the mapping of a file
+// changed while open is an error, not a SIGBUS: both are ErrCorrupt
+// (filecheck.go, fault.go). A single record that cannot be decoded is
+// skipped by the scans, logged and listed by Ledger.Unreadable, while the
+// lookups that lead to an order for its service (Get, ForService) fail
+// with ErrUnreadable (unreadable.go). Backup refuses to write over the
+// ledger under any of its names.
+//
 // The package imports no other package of renewd but the root domain
 // package, and makes no network call.
 package state

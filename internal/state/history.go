@@ -82,23 +82,28 @@ func (f HistoryFilter) matchTerm(term string) bool {
 // Account (with or without a ServiceID), reads only that key range; a
 // ServiceID alone reads every key but decodes only that service's events;
 // no term filter reads and decodes the whole history (bounded by Prune's
-// retention and folding).
+// retention and folding). An event that cannot be decoded is skipped,
+// logged (at ERROR, naming it) and remembered (Unreadable); the history
+// is for people to read, and no money moves on it.
 func (l *Ledger) History(filter HistoryFilter) ([]Event, error) {
 	out := []Event{}
+	var bad []badValue
 	err := l.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketHistory).Cursor()
 		prefix := filter.prefix()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			term, _, err := splitHistoryKey(k)
+			term, seq, err := splitHistoryKey(k)
 			if err != nil {
-				return err
+				bad = append(bad, badValue{bucket: string(bucketHistory), key: string(k), err: err})
+				continue
 			}
 			if !filter.matchTerm(term) {
 				continue
 			}
 			ev, err := l.decodeEvent(k, v)
 			if err != nil {
-				return err
+				bad = append(bad, badValue{bucket: string(bucketHistory), key: term + "#" + strconv.FormatUint(seq, 10), err: err})
+				continue
 			}
 			if filter.Since.IsZero() || !ev.At.Before(filter.Since) {
 				out = append(out, ev)
@@ -109,6 +114,7 @@ func (l *Ledger) History(filter HistoryFilter) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
+	l.noteUnreadable(string(bucketHistory), "", false, bad)
 	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	if filter.Limit > 0 && len(out) > filter.Limit {
 		out = out[len(out)-filter.Limit:]

@@ -29,6 +29,9 @@ import (
 // folded is kept whole. Records of other statuses are never shrunk: they can
 // still move (denied is final but rare, and keeps who denied it).
 //
+// A record it cannot decode is kept as it is, with its history, and
+// remembered (Unreadable).
+//
 // Finally it drops the spent index entries of payments made before the
 // first day of the previous calendar month (UTC): SpentSince answers only
 // for windows starting on or after that day.
@@ -43,11 +46,13 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 	pruned, folded, compacted, spentDropped := 0, 0, 0, 0
 	now := l.nowUTC()
 	foldBefore := now.Add(-l.foldAfter)
+	var bad []badValue // kept: Prune never deletes what it cannot read
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		terms := tx.Bucket(bucketTerms)
 		history := tx.Bucket(bucketHistory)
 		var doomed, settled []Record
-		if err := scanRecords(tx, "", func(r Record) error {
+		var err error
+		bad, err = scanRecords(tx, "", func(r Record) error {
 			switch {
 			case r.terminal() && r.Updated.Before(before):
 				doomed = append(doomed, r)
@@ -55,7 +60,8 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 				settled = append(settled, r)
 			}
 			return nil
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		for _, r := range doomed {
@@ -122,6 +128,7 @@ func (l *Ledger) Prune(before time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("prune ledger before %s: %w", before.Format(time.RFC3339), err)
 	}
+	l.noteUnreadable(string(bucketTerms), "", true, bad)
 	if pruned > 0 || folded > 0 || compacted > 0 || spentDropped > 0 {
 		l.logger.Info("pruned ledger", "records", pruned, "before", before, "folded", folded,
 			"settled", compacted, "spent_entries", spentDropped)

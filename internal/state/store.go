@@ -31,7 +31,8 @@ func termKey(term renewd.Term) (string, error) {
 // the function stays as the one place that would do it.
 func normalTerm(term renewd.Term) renewd.Term { return term }
 
-// loadRecord reads the record stored under key; found is false when none is.
+// loadRecord reads the record stored under key; found is false when none
+// is. A record that cannot be decoded is an *UnreadableError.
 func loadRecord(tx *bolt.Tx, key string) (rec Record, found bool, err error) {
 	raw := tx.Bucket(bucketTerms).Get([]byte(key))
 	if raw == nil {
@@ -39,7 +40,7 @@ func loadRecord(tx *bolt.Tx, key string) (rec Record, found bool, err error) {
 	}
 	rec, err = decodeRecord(key, raw)
 	if err != nil {
-		return Record{}, false, err
+		return Record{}, false, &UnreadableError{Key: key, Err: err}
 	}
 	return rec, true, nil
 }
