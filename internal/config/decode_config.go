@@ -33,6 +33,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"control_socket": setPath(&c.ControlSocket),
 		"listen":         setStr(&c.Listen),
 		"log_format":     setStr(&c.LogFormat),
+		"log_level":      setStr(&c.LogLevel),
 		"report_within": func(f string, v *yaml.Node) {
 			if w, ok := d.window(v, f); ok {
 				c.ReportWithin, c.Policy.ReportWithin = w, w

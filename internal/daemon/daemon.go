@@ -90,6 +90,10 @@ type Options struct {
 	StopTimeout time.Duration
 	// Logger receives the daemon's log; nil discards.
 	Logger *slog.Logger
+	// LogLevel, when set, is the level of Logger's handler, and Reload sets
+	// it to the new config's log_level. Nil means the level is fixed (by
+	// --log-level): a reload leaves it and warns when log_level changed.
+	LogLevel *slog.LevelVar
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
