@@ -67,7 +67,7 @@ func TestDebugLogsEveryCallAndNoSecret(t *testing.T) {
 
 	refused, err := New(Options{Account: "main", Endpoint: f.srv.URL + "/1.0", AppKey: testAppKey,
 		AppSecret: testAppSecret, ConsumerKey: "ck-CANARY-revoked", Retry: []time.Duration{}, RateLimit: rate.Inf,
-		Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:    slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnRequest: func(string, int) { mu.Lock(); attempts++; mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
