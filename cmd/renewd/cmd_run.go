@@ -87,10 +87,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return renewal.Settings{}, err
 			}
+			s := settings(cfg, cs)
 			if m != nil {
 				m.SetPolicy(cfg.Policy)
+				m.SetBudget(s.Budget)
 			}
-			return settings(cfg, cs), nil
+			return s, nil
 		},
 		Metrics:        dm,
 		MetricsHandler: handler,

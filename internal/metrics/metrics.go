@@ -1,7 +1,8 @@
 // Package metrics exposes renewd's Prometheus metrics: per-service expiration
 // and renewal-due timestamps, the ledger state of every service's current
-// term, counters of renewals, money spent and OVH requests, and the time of
-// the last cycle. Names follow cert-manager's conventions (timestamps end in
+// term, counters of renewals, money spent and OVH requests, the time of the
+// last cycle, the monthly budget and what was spent against it, and the
+// outbox's length. Names follow cert-manager's conventions (timestamps end in
 // _timestamp_seconds, counters in _total) and no label carries a date.
 //
 // Metrics owns its own prometheus.Registry; nothing is registered on the
@@ -31,6 +32,9 @@ const (
 	NameLastCycleSuccess = "renewd_last_cycle_success_timestamp_seconds"
 	NameLastCycle        = "renewd_last_cycle_timestamp_seconds"
 	NameBuildInfo        = "renewd_build_info"
+	NameBudget           = "renewd_budget_monthly"
+	NameSpentThisMonth   = "renewd_spent_this_month"
+	NameOutbox           = "renewd_outbox_reports"
 )
 
 // StateNone is the state label of a service whose current term has no
@@ -61,11 +65,17 @@ type Metrics struct {
 	// absent until the first cycle instead of reading 0.
 	lastOK *prometheus.GaugeVec
 	last   *prometheus.GaugeVec
+	// budget and monthSpent are by currency; outbox is the outbox's length.
+	budget     *prometheus.GaugeVec
+	monthSpent *prometheus.GaugeVec
+	outbox     prometheus.Gauge
 
 	mu     sync.Mutex
 	policy policy.Policy
 	// seen is what the last cycle exposed for each service, by serviceKey.
 	seen map[serviceKey]exposed
+	// The currencies budget and monthSpent have a series for.
+	budgetCurrencies, spentCurrencies map[string]bool
 }
 
 // New builds the collectors and registers them, with the Go and process
@@ -107,6 +117,18 @@ func New(version string) *Metrics {
 			Name: NameLastCycle,
 			Help: "When the last cycle ran, successful or not, as a Unix timestamp. Absent until one ends.",
 		}, nil),
+		budget: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameBudget,
+			Help: "The monthly budget of the config, without tax, in units of its currency. Absent without a budget.",
+		}, []string{"currency"}),
+		monthSpent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameSpentThisMonth,
+			Help: "Money paid to OVH for renewals since the first of the month (UTC), without tax, in units of the currency, as the ledger records it at the end of the last cycle: what the budget counts, orders in flight aside.",
+		}, []string{"currency"}),
+		outbox: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: NameOutbox,
+			Help: "Reports waiting in the ledger's outbox for delivery to Slack (or to the log), those waiting for a retry included.",
+		}),
 		seen: map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -120,6 +142,7 @@ func New(version string) *Metrics {
 	}
 	m.reg.MustRegister(
 		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, build,
+		m.budget, m.monthSpent, m.outbox,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
