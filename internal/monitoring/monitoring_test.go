@@ -110,3 +110,16 @@ func TestRecordedFamilies(t *testing.T) {
 		t.Error("With changed the families it was called on")
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	got, err := Metrics(`sum by (x) (rate(b_total{code="renewd_not_a_metric"}[5m])) / on (x) a or absent(b_total) + time()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "a b_total" {
+		t.Errorf("Metrics = %v, want [a b_total]", got)
+	}
+	if _, err := Metrics(`sum(`); err == nil {
+		t.Error("Metrics of a broken expression: no error")
+	}
+}

@@ -173,3 +173,23 @@ func sortedKeys(m map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Metrics returns the names of the metrics an expression selects by name,
+// sorted, each once.
+func Metrics(expr string) ([]string, error) {
+	e, err := metricsql.Parse(expr)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", expr, err)
+	}
+	seen := map[string]bool{}
+	metricsql.VisitAll(e, func(n metricsql.Expr) {
+		if m, ok := n.(*metricsql.MetricExpr); ok {
+			for _, group := range m.LabelFilterss {
+				if len(group) > 0 && group[0].Label == "__name__" && !group[0].IsRegexp && !group[0].IsNegative {
+					seen[group[0].Value] = true
+				}
+			}
+		}
+	})
+	return sortedKeys(seen), nil
+}
