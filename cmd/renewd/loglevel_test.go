@@ -79,19 +79,23 @@ func TestLogLevelDebugShowsOVHCallsAndNoSecret(t *testing.T) {
 	}
 }
 
+// TestLogLevelFlagIsStrict: every command that takes --log-level refuses a
+// level that is not one of the four, before doing anything, with a usage
+// error naming the flag; --log-level= leaves the level to the config.
 func TestLogLevelFlagIsStrict(t *testing.T) {
 	o := newCLIOVH(t, cliPolicies)
-	for _, bad := range []string{"DEBUG", "verbose", "warning", ""} {
-		code, _, errs := runCLI(t, "plan", "--config", o.config, "--log-level="+bad)
-		if bad == "" {
-			// --log-level= is the flag's zero value: the config decides.
-			if code != 0 {
-				t.Errorf("--log-level= : exit %d, want 0: %s", code, errs)
+	for _, cmd := range []string{"plan", "once", "check-config", "status", "history", "run-now", "run"} {
+		for _, bad := range []string{"DEBUG", "verbose", "warning"} {
+			code, _, errs := runCLI(t, cmd, "--config", o.config, "--log-level", bad)
+			if code != exitUsage || !strings.Contains(errs, `invalid value "`+bad+`" for flag -log-level: "`+bad+`" is not debug, info, warn or error`) {
+				t.Errorf("%s --log-level %s: exit %d, stderr %q; want exit %d naming the flag", cmd, bad, code, errs, exitUsage)
 			}
-			continue
 		}
-		if code != exitUsage || !strings.Contains(errs, `--log-level: "`+bad+`" is not debug, info, warn or error`) {
-			t.Errorf("--log-level %s: exit %d, stderr %q; want exit %d naming the flag", bad, code, errs, exitUsage)
-		}
+	}
+	if code, _, errs := runCLI(t, "plan", "--config", o.config, "--log-level="); code != 0 {
+		t.Errorf("plan --log-level= : exit %d, want 0 (the config decides): %s", code, errs)
+	}
+	if n := len(o.fake.Orders()); n != 0 {
+		t.Errorf("%d orders: a command with a bad flag went on", n)
 	}
 }

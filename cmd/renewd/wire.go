@@ -30,7 +30,17 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", defaultConfig, "the config file")
 	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: the config's log_format)")
-	fs.StringVar(&c.logLevel, "log-level", "", "least severe lines logged: debug, info, warn or error (default: the config's log_level)")
+	// Checked as it is parsed, so that every command refuses a bad level,
+	// also those that log only now and then.
+	fs.Func("log-level", "least severe lines logged: debug, info, warn or error (default: the config's log_level)", func(s string) error {
+		if s != "" {
+			if _, err := config.ParseLogLevel(s); err != nil {
+				return err
+			}
+		}
+		c.logLevel = s
+		return nil
+	})
 }
 
 // loadConfig reads and validates the config; problems are usage errors that
@@ -87,7 +97,7 @@ func (c *common) logger(e *env, cfg *config.Config) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	switch {
 	case c.logLevel != "":
-		l, err := config.ParseLogLevel(c.logLevel)
+		l, err := config.ParseLogLevel(c.logLevel) // checked by the flag already
 		if err != nil {
 			return nil, usageErr("--log-level: %v", err)
 		}
