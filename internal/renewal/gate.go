@@ -51,29 +51,6 @@ func (c *cycle) gate(rule policy.Rule, price renewd.Money, rec state.Record, exi
 	return gateOpen, ""
 }
 
-// MonthSpent returns what the ledger records as paid to the settings'
-// accounts since the first of now's month (UTC), in micro-cents by currency:
-// the spending the budget counts, without the orders in flight. With a
-// budget, its currency is always in the map, at 0 when nothing was spent.
-func MonthSpent(l Ledger, s Settings, now time.Time) (map[string]int64, error) {
-	now = now.UTC()
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	out := map[string]int64{}
-	if s.Budget != nil {
-		out[s.Budget.Currency] = 0
-	}
-	for _, a := range s.Accounts {
-		m, err := l.SpentSince(a.Account(), month)
-		if err != nil {
-			return nil, err
-		}
-		for cur, v := range m {
-			out[cur] += v
-		}
-	}
-	return out, nil
-}
-
 // overBudget reports whether paying price would take this month's spending
 // over the budget. Spending is what the ledger records as paid since the
 // first of the month (UTC), plus orders in flight, so a restart resets
@@ -86,14 +63,18 @@ func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) 
 	if price.Currency != "" && b.Currency != "" && price.Currency != b.Currency {
 		return true, fmt.Sprintf("the price is in %s but the budget is in %s", price.Currency, b.Currency)
 	}
-	m, err := MonthSpent(c.e.ledger, c.s, c.now)
-	if err != nil {
-		return true, fmt.Sprintf("the month's spending cannot be read: %v", err)
-	}
-	spent := m[b.Currency]
-	if b.Currency == "" {
-		for _, v := range m {
-			spent += v
+	month := time.Date(c.now.Year(), c.now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var spent int64
+	for _, a := range c.s.Accounts {
+		m, err := c.e.ledger.SpentSince(a.Account(), month)
+		if err != nil {
+			return true, fmt.Sprintf("the month's spending cannot be read: %v", err)
+		}
+		spent += m[b.Currency]
+		if b.Currency == "" {
+			for _, v := range m {
+				spent += v
+			}
 		}
 	}
 	inflight, err := c.e.ledger.List(state.Filter{Statuses: []state.Status{stOrdering, stOrdered, stPaying}})
