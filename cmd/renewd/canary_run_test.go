@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -23,8 +24,9 @@ var slackCanaries = [2]string{"xoxb-canary-bot-4e1d", "xapp-canary-app-c07b"}
 // TestRunLeaksNoSecret runs the real `renewd run` with canary OVH
 // credentials and canary Slack tokens (against a Slack that answers 500 to
 // everything) through a cycle with faults on the money routes and a GET, a
-// SIGHUP that loads a wrong secret, a cycle that fails on it, and SIGTERM;
-// then greps every byte renewd wrote for the canaries.
+// SIGHUP that loads a wrong secret and log_level debug, a cycle that fails
+// on it and logs every OVH call, and SIGTERM; then greps every byte renewd
+// wrote for the canaries.
 func TestRunLeaksNoSecret(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -96,9 +98,17 @@ slack:
 	waitFor(t, "the first cycle", func() bool { return cycles() >= 1 }, stderr.String)
 	waitFor(t, "a call to Slack", func() bool { return slackCalls.Load() > 0 }, stderr.String)
 
-	// A wrong secret, loaded by SIGHUP: the next cycle fails on it.
+	if strings.Contains(stderr.String(), "ovh call") {
+		t.Fatalf("OVH calls logged at the default level:\n%s", stderr.String())
+	}
+
+	// A wrong secret and log_level debug, loaded by SIGHUP: the next cycle
+	// fails on the secret, and logs each of its OVH calls.
 	wrong := "AS-canary-wrong-0b7e"
 	if err := os.WriteFile(filepath.Join(dir, "ovh-application-secret"), []byte(wrong+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgPath, []byte("log_level: debug\n"+cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
@@ -129,6 +139,9 @@ slack:
 		if strings.Contains(all, s) {
 			t.Errorf("secret %q leaked into renewd's output:\n%s", s, all)
 		}
+	}
+	if !regexp.MustCompile(`level=DEBUG msg="ovh call" account=default method=GET route=/\S+ path=/\S+ status=[1-5]\d\d duration=\S+ query_id=FAKE\.`).MatchString(stderr.String()) {
+		t.Errorf("no OVH call logged after the reload to log_level debug:\n%s", stderr.String())
 	}
 	if slackSawToken.Load() == 0 {
 		t.Error("Slack never received the bot token: the Slack path was not exercised")

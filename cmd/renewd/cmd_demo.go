@@ -85,8 +85,13 @@ policies:
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "demo")
 	keep := fs.Bool("keep", false, "keep the demo's temporary directory (config and ledger)")
+	levelName := fs.String("log-level", "error", "least severe lines logged: debug (each call to the fake OVH), info, warn or error")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	level, err := config.ParseLogLevel(*levelName)
+	if err != nil {
+		return usageErr("--log-level: %v", err)
 	}
 	dir, err := os.MkdirTemp("", "renewd-demo-")
 	if err != nil {
@@ -114,8 +119,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	// Warnings only: the tables and reports tell the story.
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	// Errors only by default: the tables and reports tell the story.
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	out := e.stdout
 
 	fmt.Fprintf(out, "renewd demo: a fake OVH account at %s, config and ledger in %s\n\n", srv.URL, dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -16,6 +17,15 @@ import (
 	"github.com/renewd/renewd/internal/metrics"
 	"github.com/renewd/renewd/internal/renewal"
 )
+
+// reloadableLevel is the level the daemon sets on reload: none when
+// --log-level fixes it.
+func reloadableLevel(c *common) *slog.LevelVar {
+	if c.logLevel != "" {
+		return nil
+	}
+	return &c.level
+}
 
 // cmdRun is the daemon: it runs until ctx is cancelled (SIGTERM, SIGINT),
 // reloads its config on SIGHUP, and speaks sd_notify when systemd asks for
@@ -85,10 +95,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return renewal.Settings{}, err
 			}
+			s := settings(cfg, cs)
 			if m != nil {
 				m.SetPolicy(cfg.Policy)
+				m.SetBudget(s.Budget)
 			}
-			return settings(cfg, cs), nil
+			return s, nil
 		},
 		Metrics:        dm,
 		MetricsHandler: handler,
@@ -101,6 +113,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		},
 		Watchdog: watchdog,
 		Logger:   log,
+		LogLevel: reloadableLevel(&c),
 	})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}

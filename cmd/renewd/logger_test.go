@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -21,7 +22,7 @@ func TestLoggerLeavesTheTimeToTheJournal(t *testing.T) {
 					}
 					return ""
 				}}
-				log, err := newLogger(e, &buf, format)
+				log, err := newLogger(e, &buf, format, slog.LevelInfo)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -79,7 +79,7 @@ type env struct {
 
 func commands() []command {
 	return []command{
-		{"run", "[--config FILE] [--log-format text|json]", "the daemon: cycles on the schedule, control socket, /healthz and /metrics; SIGHUP reloads, SIGTERM stops", cmdRun},
+		{"run", "[--config FILE] [--log-format text|json] [--log-level LEVEL]", "the daemon: cycles on the schedule, control socket, /healthz and /metrics; SIGHUP reloads, SIGTERM stops", cmdRun},
 		{"run-now", "[--config FILE]", "ask the running daemon for a cycle now", cmdRunNow},
 		{"once", "[--config FILE] [--json]", "one cycle, then exit (0: nothing left undone, 1: something due was not renewed)", cmdOnce},
 		{"plan", "[--config FILE] [--json]", "what a cycle would do now, with dryRun prices; changes nothing", cmdPlan},
@@ -89,7 +89,7 @@ func commands() []command {
 		{"approve", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "approve a renewal held for approval (recorded as cli:YOUR_USER)", cmdApprove},
 		{"deny", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "deny a renewal held for approval (recorded as cli:YOUR_USER)", cmdDeny},
 		{"backup", "[--config FILE] FILE", "write a consistent copy of the ledger", cmdBackup},
-		{"demo", "[--keep]", "cycles against a built-in fake OVH: pays what is due, then nothing twice, then an approved renewal", cmdDemo},
+		{"demo", "[--keep] [--log-level LEVEL]", "cycles against a built-in fake OVH: pays what is due, then nothing twice, then an approved renewal", cmdDemo},
 		{"version", "", "print the version", cmdVersion},
 	}
 }
@@ -119,7 +119,10 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(&b, "  renewd %-13s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(&b, "\n--config defaults to %s. Exit codes: 0 ok, 1 not done or failed, 2 usage or config error, 3 damaged ledger (docs/cli.md).\n", defaultConfig)
+	fmt.Fprintf(&b, "\n--config defaults to %s. Every command but demo and version also takes\n"+
+		"--log-format text|json and --log-level debug|info|warn|error (debug logs each OVH call;\n"+
+		"the default is the config's log_level).\n"+
+		"Exit codes: 0 ok, 1 not done or failed, 2 usage or config error, 3 damaged ledger (docs/cli.md).\n", defaultConfig)
 	io.WriteString(w, b.String())
 }
 

@@ -20,11 +20,27 @@ import (
 type common struct {
 	config    string
 	logFormat string
+	logLevel  string
+	// level is the level of the logger that logger makes: --log-level,
+	// else the config's log_level. `renewd run` hands it to the daemon,
+	// which sets it on reload, when --log-level is not given.
+	level slog.LevelVar
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", defaultConfig, "the config file")
 	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: the config's log_format)")
+	// Checked as it is parsed, so that every command refuses a bad level,
+	// also those that log only now and then.
+	fs.Func("log-level", "least severe lines logged: debug, info, warn or error (default: the config's log_level)", func(s string) error {
+		if s != "" {
+			if _, err := config.ParseLogLevel(s); err != nil {
+				return err
+			}
+		}
+		c.logLevel = s
+		return nil
+	})
 }
 
 // loadConfig reads and validates the config; problems are usage errors that
@@ -37,10 +53,11 @@ func loadConfig(e *env, path string) (*config.Config, error) {
 	return cfg, nil
 }
 
-// newLogger logs to w as text (a terminal) or JSON. Under systemd (stderr is
-// the journal) the time is left out: the journal stamps every line.
-func newLogger(e *env, w io.Writer, format string) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+// newLogger logs to w as text (a terminal) or JSON, the lines at level and
+// above. Under systemd (stderr is the journal) the time is left out: the
+// journal stamps every line.
+func newLogger(e *env, w io.Writer, format string, level slog.Leveler) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
 	if e.getenv("JOURNAL_STREAM") != "" {
 		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && a.Key == slog.TimeKey {
@@ -71,12 +88,25 @@ func (c *common) load(e *env) (*config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
+// logger makes the logger the flags and the config ask for, at c.level.
 func (c *common) logger(e *env, cfg *config.Config) (*slog.Logger, error) {
 	format := c.logFormat
 	if format == "" && cfg != nil {
 		format = cfg.LogFormat
 	}
-	return newLogger(e, e.stderr, format)
+	level := slog.LevelInfo
+	switch {
+	case c.logLevel != "":
+		l, err := config.ParseLogLevel(c.logLevel) // checked by the flag already
+		if err != nil {
+			return nil, usageErr("--log-level: %v", err)
+		}
+		level = l
+	case cfg != nil:
+		level = cfg.Level()
+	}
+	c.level.Set(level)
+	return newLogger(e, e.stderr, format, &c.level)
 }
 
 // clients builds one OVH client per account, with its credentials read from
@@ -98,7 +128,7 @@ func clients(e *env, cfg *config.Config, log *slog.Logger, onRequest func(accoun
 			RateLimit:   rate.Limit(a.RateLimit),
 			Burst:       a.Burst,
 			Concurrency: a.Concurrency,
-			Logger:      log.With("account", a.Name),
+			Logger:      log, // the client names the account on every line
 		}
 		if onRequest != nil {
 			name := a.Name

@@ -38,6 +38,7 @@ const (
 	DefaultStateFile        = "/var/lib/renewd/renewd.db"
 	DefaultControlSocket    = "/run/renewd/control.sock"
 	DefaultLogFormat        = "text"
+	DefaultLogLevel         = "info"
 	DefaultReportWithin     = 30 * Day
 	DefaultDeliveryTimeout  = 24 * time.Hour
 	DefaultHistoryRetention = 3 * Year
@@ -85,6 +86,8 @@ type Config struct {
 	Listen string
 	// LogFormat is "text" or "json".
 	LogFormat string
+	// LogLevel is one of LogLevels; Level gives it as a slog.Level.
+	LogLevel string
 	// ReportWithin is how close to expiry uncovered services get reported.
 	// Policy.ReportWithin holds the same value.
 	ReportWithin time.Duration
@@ -180,6 +183,7 @@ func Default() Config {
 		StateFile:        DefaultStateFile,
 		ControlSocket:    DefaultControlSocket,
 		LogFormat:        DefaultLogFormat,
+		LogLevel:         DefaultLogLevel,
 		ReportWithin:     DefaultReportWithin,
 		DeliveryTimeout:  DefaultDeliveryTimeout,
 		HistoryRetention: DefaultHistoryRetention,

@@ -73,6 +73,7 @@ func TestLoadFull(t *testing.T) {
 		ControlSocket:    "",
 		Listen:           "127.0.0.1:9750",
 		LogFormat:        "json",
+		LogLevel:         "debug",
 		ReportWithin:     45 * Day,
 		DeliveryTimeout:  36 * time.Hour,
 		HistoryRetention: 2 * 365 * Day,
@@ -181,7 +182,8 @@ func TestExampleConfig(t *testing.T) {
 		}
 	}
 	def := Default()
-	if c.Schedule != def.Schedule || c.Jitter != def.Jitter || c.LogFormat != def.LogFormat || c.StateFile != def.StateFile || c.ControlSocket != def.ControlSocket || c.ControlGroup != def.ControlGroup ||
+	if c.Schedule != def.Schedule || c.Jitter != def.Jitter || c.LogFormat != def.LogFormat || c.LogLevel != def.LogLevel ||
+		c.StateFile != def.StateFile || c.ControlSocket != def.ControlSocket || c.ControlGroup != def.ControlGroup ||
 		c.ReportWithin != def.ReportWithin || c.DeliveryTimeout != def.DeliveryTimeout || c.HistoryRetention != def.HistoryRetention {
 		t.Errorf("the example's values drifted from the defaults it documents: %+v", c)
 	}

@@ -34,6 +34,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 		"control_group":  setStr(&c.ControlGroup),
 		"listen":         setStr(&c.Listen),
 		"log_format":     setStr(&c.LogFormat),
+		"log_level":      setStr(&c.LogLevel),
 		"report_within": func(f string, v *yaml.Node) {
 			if w, ok := d.window(v, f); ok {
 				c.ReportWithin, c.Policy.ReportWithin = w, w

@@ -125,6 +125,9 @@ func (v *validator) general() {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		v.failf("log_format", "%q is not text or json", c.LogFormat)
 	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		v.failf("log_level", "%w", err)
+	}
 	if c.ReportWithin < 0 {
 		v.failf("report_within", "must not be negative")
 	}

@@ -42,6 +42,12 @@ type Metrics interface {
 	// that cannot be decoded, at start, after each cycle, and whenever the
 	// daemon reads the list (status, /healthz).
 	LedgerUnreadable(n int)
+	// MonthSpent is called after each cycle with renewal.MonthSpent's
+	// answer: micro-cents paid this month (UTC), by currency.
+	MonthSpent(spent map[string]int64)
+	// Outbox is called at start and after each delivery of the outbox
+	// with the number of reports still waiting in it.
+	Outbox(waiting int)
 }
 
 // Approvals is a source of decisions on held renewals (Slack's buttons).
@@ -94,6 +100,10 @@ type Options struct {
 	StopTimeout time.Duration
 	// Logger receives the daemon's log; nil discards.
 	Logger *slog.Logger
+	// LogLevel, when set, is the level of Logger's handler, and Reload sets
+	// it to the new config's log_level. Nil means the level is fixed (by
+	// --log-level): a reload leaves it and warns when log_level changed.
+	LogLevel *slog.LevelVar
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

@@ -174,12 +174,14 @@ func start(t *testing.T, d *Daemon) (stop func() error) {
 	return stop
 }
 
-// testMetrics records cycles on a channel.
+// testMetrics records cycles on a channel, and the rest as last told.
 type testMetrics struct {
 	cycles     chan renewal.Summary
 	mu         sync.Mutex
 	spent      map[string]int64
 	unreadable int
+	monthSpent map[string]int64
+	outbox     int
 }
 
 func newTestMetrics() *testMetrics {
@@ -197,6 +199,18 @@ func (m *testMetrics) Spent(account, currency string, ucents int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.spent[account+" "+currency] += ucents
+}
+
+func (m *testMetrics) MonthSpent(spent map[string]int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.monthSpent = spent
+}
+
+func (m *testMetrics) Outbox(waiting int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.outbox = waiting
 }
 
 // waitCycle waits for the next cycle's summary.

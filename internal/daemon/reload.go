@@ -18,7 +18,8 @@ import (
 // changed is logged. A config that fails is refused with every FILE:LINE
 // problem logged, and the old one stays in force. Settings that only a
 // restart changes (state_file, control_socket, control_group, listen,
-// log_format, slack) keep their old values, with a warning.
+// log_format, slack) keep their old values, with a warning. log_level
+// applies at once when Options.LogLevel is set.
 //
 // It tells systemd RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload
 // wants) first and READY=1 last, whatever the outcome.
@@ -61,6 +62,7 @@ func (d *Daemon) reload() error {
 		return fmt.Errorf("build the cycle's settings: %w", err)
 	}
 	d.cur.Store(&loaded{cfg: &next, settings: s})
+	d.applyLogLevel(old, &next)
 	changes := diff(old, &next)
 	if old.Schedule != next.Schedule || old.Jitter != next.Jitter {
 		if err := d.sched.Reschedule(next.Schedule, next.Jitter); err != nil {
@@ -108,6 +110,19 @@ func (d *Daemon) keepRestartOnly(old *config.Config, next *config.Config) {
 	}
 }
 
+// applyLogLevel puts the new config's log_level in force, or says why it
+// cannot.
+func (d *Daemon) applyLogLevel(old, next *config.Config) {
+	if old.LogLevel == next.LogLevel {
+		return
+	}
+	if d.opts.LogLevel == nil {
+		d.log.Warn("log_level changed, but --log-level fixes the level; the change has no effect", "log_level", next.LogLevel)
+		return
+	}
+	d.opts.LogLevel.Set(next.Level())
+}
+
 // diff describes what changed between two configs, for the log.
 func diff(old, next *config.Config) []string {
 	var out []string
@@ -124,6 +139,7 @@ func diff(old, next *config.Config) []string {
 		name      string
 		old, next any
 	}{
+		{"log_level", old.LogLevel, next.LogLevel},
 		{"report_within", old.ReportWithin, next.ReportWithin},
 		{"delivery_timeout", old.DeliveryTimeout, next.DeliveryTimeout},
 		{"history_retention", old.HistoryRetention, next.HistoryRetention},

@@ -68,6 +68,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 
+	d.reportOutbox() // what an earlier run left, before the first scrape
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { d.drainLoop(ctx) })
@@ -144,6 +145,7 @@ func (d *Daemon) cycle(ctx context.Context) {
 		"errors", len(sum.Errors)}
 	if d.opts.Metrics != nil {
 		d.opts.Metrics.CycleDone(finished, sum, ok)
+		d.reportSpending(cur.settings, finished)
 	}
 	d.Unreadable() // the cycle's scans refresh the list: keep the metric current
 	d.wakeDrainer()
@@ -162,6 +164,30 @@ func (d *Daemon) cycle(ctx context.Context) {
 	d.notify(fmt.Sprintf("STATUS=last cycle: %d paid, %d refused, %d awaiting approval, %d failed; next at %s",
 		counts[string(renewal.ActPaid)], counts[string(renewal.ActRefused)], counts[string(renewal.ActAwaiting)],
 		counts[string(renewal.ActFailed)]+len(sum.Errors), formatTime(d.sched.Next())))
+}
+
+// reportSpending tells Metrics what this month's payments add up to, as
+// the budget counts them.
+func (d *Daemon) reportSpending(s renewal.Settings, at time.Time) {
+	spent, err := renewal.MonthSpent(d.ledger, s, at)
+	if err != nil {
+		d.log.Warn("read this month's spending for the metrics", "err", err)
+		return
+	}
+	d.opts.Metrics.MonthSpent(spent)
+}
+
+// reportOutbox tells Metrics how many reports wait in the outbox.
+func (d *Daemon) reportOutbox() {
+	if d.opts.Metrics == nil {
+		return
+	}
+	n, err := d.ledger.OutboxLen()
+	if err != nil {
+		d.log.Warn("count the outbox for the metrics", "err", err)
+		return
+	}
+	d.opts.Metrics.Outbox(n)
 }
 
 // planned is the scheduler's OnPlanned.
@@ -203,6 +229,7 @@ func (d *Daemon) drainLoop(ctx context.Context) {
 		if sent > 0 {
 			d.log.Debug("reports delivered", "sent", sent)
 		}
+		d.reportOutbox()
 		if err != nil && !errors.Is(err, notify.ErrNotYet) && ctx.Err() == nil {
 			d.log.Warn("reports wait in the outbox", "err", err)
 		}

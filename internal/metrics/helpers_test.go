@@ -20,17 +20,3 @@ func gatherFamily(t *testing.T, m *Metrics, name string) []*dto.Metric {
 	}
 	return nil
 }
-
-// registeredNames returns the renewd_ metric names the registry exposes.
-func registeredNames(t *testing.T, m *Metrics) map[string]bool {
-	t.Helper()
-	mfs, err := m.Gatherer().Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	names := map[string]bool{}
-	for _, mf := range mfs {
-		names[mf.GetName()] = true
-	}
-	return names
-}

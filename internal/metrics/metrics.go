@@ -1,7 +1,8 @@
 // Package metrics exposes renewd's Prometheus metrics: per-service expiration
 // and renewal-due timestamps, the ledger state of every service's current
-// term, counters of renewals, money spent and OVH requests, the time of
-// the last cycle, and the number of ledger records that cannot be read.
+// term, counters of renewals, money spent and OVH requests, the time of the
+// last cycle, the monthly budget and what was spent against it, the
+// outbox's length, and the number of ledger records that cannot be read.
 // Names follow cert-manager's conventions (timestamps end in
 // _timestamp_seconds, counters in _total) and no label carries a date.
 //
@@ -33,6 +34,9 @@ const (
 	NameLastCycle        = "renewd_last_cycle_timestamp_seconds"
 	NameBuildInfo        = "renewd_build_info"
 	NameLedgerUnreadable = "renewd_ledger_unreadable_records"
+	NameBudget           = "renewd_budget_monthly"
+	NameSpentThisMonth   = "renewd_spent_this_month"
+	NameOutbox           = "renewd_outbox_reports"
 )
 
 // StateNone is the state label of a service whose current term has no
@@ -66,11 +70,17 @@ type Metrics struct {
 	// unreadable is present from the start, at 0, so that an alert on it
 	// sees a series.
 	unreadable prometheus.Gauge
+	// budget and monthSpent are by currency; outbox is the outbox's length.
+	budget     *prometheus.GaugeVec
+	monthSpent *prometheus.GaugeVec
+	outbox     prometheus.Gauge
 
 	mu     sync.Mutex
 	policy policy.Policy
 	// seen is what the last cycle exposed for each service, by serviceKey.
 	seen map[serviceKey]exposed
+	// The currencies budget and monthSpent have a series for.
+	budgetCurrencies, spentCurrencies map[string]bool
 }
 
 // New builds the collectors and registers them, with the Go and process
@@ -116,6 +126,18 @@ func New(version string) *Metrics {
 			Name: NameLedgerUnreadable,
 			Help: "Records of the ledger that cannot be decoded; their services are not renewed until the ledger is restored from a backup.",
 		}),
+		budget: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameBudget,
+			Help: "The monthly budget of the config, without tax, in units of its currency. Absent without a budget.",
+		}, []string{"currency"}),
+		monthSpent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameSpentThisMonth,
+			Help: "Money paid to OVH for renewals since the first of the month (UTC), without tax, in units of the currency, as the ledger records it at the end of the last cycle: what the budget counts, orders in flight aside.",
+		}, []string{"currency"}),
+		outbox: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: NameOutbox,
+			Help: "Reports waiting in the ledger's outbox for delivery to Slack (or to the log), those waiting for a retry included.",
+		}),
 		seen: map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -129,6 +151,7 @@ func New(version string) *Metrics {
 	}
 	m.reg.MustRegister(
 		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, m.unreadable, build,
+		m.budget, m.monthSpent, m.outbox,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ovh/go-ovh/ovh"
 )
@@ -82,8 +83,10 @@ func (c *Client) signer(ctx context.Context) (*ovh.Client, error) {
 				return nil, err
 			}
 			// go-ovh's GET /auth/time takes no context; CallTimeout bounds it.
+			start := c.now()
 			_, err := t.TimeDelta()
 			c.record("GET /auth/time", statusOf(err))
+			c.logCall(http.MethodGet, "GET /auth/time", "/auth/time", statusOf(err), c.now().Sub(start), "", err)
 			if err != nil {
 				return nil, fmt.Errorf("read the ovh api clock: %w", err)
 			}
@@ -148,9 +151,11 @@ func (c *Client) sendOnce(ctx context.Context, method, route, path string, reqBo
 	for k, vs := range header {
 		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
+	start := c.now()
 	resp, err := api.Do(req)
 	if err != nil {
 		c.record(route, 0)
+		c.logCall(method, route, path, 0, c.now().Sub(start), "", err)
 		return answer{}, noAnswer, err
 	}
 	c.record(route, resp.StatusCode)
@@ -159,6 +164,7 @@ func (c *Client) sendOnce(ctx context.Context, method, route, path string, reqBo
 	err = api.UnmarshalResponse(resp, nil) // status check only: the body is decoded by the caller
 	shortenAPIError(err)
 	a := answer{status: resp.StatusCode, header: resp.Header, body: body.buf.Bytes()}
+	c.logCall(method, route, path, resp.StatusCode, c.now().Sub(start), resp.Header.Get("X-Ovh-QueryID"), body.err)
 	if body.err != nil {
 		return a, noAnswer, fmt.Errorf("read answer to %s %s: %w", method, path, body.err)
 	}
@@ -166,6 +172,20 @@ func (c *Client) sendOnce(ctx context.Context, method, route, path string, reqBo
 		c.forgetClock(ctx) // OVH refused the timestamp: measure the offset again
 	}
 	return a, answered, err
+}
+
+// logCall writes the debug line of one HTTP attempt: the method, the route
+// pattern (as in the metrics, without the method) and the path, the status
+// (0: no answer), how long the exchange took, and OVH's X-Ovh-QueryID, which
+// OVH support asks for. Headers and bodies are never logged: the request's
+// carry the signature and the keys. err is the transport's error, redacted.
+func (c *Client) logCall(method, route, path string, status int, took time.Duration, queryID string, err error) {
+	attrs := []any{"account", c.account, "method", method, "route", strings.TrimPrefix(route, method+" "),
+		"path", path, "status", status, "duration", took, "query_id", queryID}
+	if err != nil {
+		attrs = append(attrs, "err", c.redact(err))
+	}
+	c.log.Debug("ovh call", attrs...)
 }
 
 // capturingBody keeps a copy of what go-ovh reads from a response body and

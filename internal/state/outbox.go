@@ -132,6 +132,23 @@ func (l *Ledger) Outbox(limit int) ([]OutboxItem, error) {
 	return out, nil
 }
 
+// OutboxLen returns how many reports wait in the outbox, those waiting for
+// a retry included. It counts keys without decoding them.
+func (l *Ledger) OutboxLen() (int, error) {
+	n := 0
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count the outbox: %w", err)
+	}
+	return n, nil
+}
+
 func decodeItem(k, v []byte) (OutboxItem, error) {
 	var item OutboxItem
 	if err := json.Unmarshal(v, &item); err != nil {
