@@ -7,10 +7,23 @@
 // A *Fake listens on loopback (httptest, through slacktest): point the real
 // slack-go client (renewd's internal/slack) at APIURL. Every Web API call is
 // recorded with its method, Authorization header, raw body and the fields
-// renewd sends (channel, ts, text, blocks, user), in the order they came.
-// Tests script failures per method (Fail: HTTP 500, 429 with Retry-After, a
-// Slack error code), or a whole outage of the chat methods (Outage, then
-// Recover), and wait for what they expect with Await, never with a sleep.
+// renewd sends (channel, ts, text, blocks, user), in the order they came;
+// a method the fake does not play answers {"ok": true} and is recorded too.
+// Tests script failures per method, any method (Fail: HTTP 500, 404, 429
+// with Retry-After, any Slack error code, a dropped connection), or a
+// whole outage of the chat methods (Outage, then Recover), and wait for
+// what they expect with Await, never with a sleep.
+//
+// Options.PostInterval plays Slack's pace of about one message a second
+// per channel: a chat.postMessage or chat.update within that time of the
+// last accepted one in its channel is answered 429 with Retry-After, by
+// the fake's clock (Options.Now), so a test on a simulated clock runs at
+// full speed. RevokeAppToken and RestoreAppToken play an app token
+// revoked at Slack (open websockets are closed, apps.connections.open
+// answers token_revoked) and restored.
+//
+// Unlike slacktest's own chat.postMessage, whose timestamps are whole
+// seconds, the fake gives every message a distinct ts.
 //
 // When Options name the tokens, the fake answers invalid_auth to a call
 // that does not carry the right one, as Slack does; Leaks finds a token
@@ -34,8 +47,9 @@ import (
 	"github.com/slack-go/slack/slacktest"
 )
 
-// The Web API methods the fake records; any other method gets slacktest's
-// canned answer and is not recorded.
+// The Web API methods the fake plays. A method slacktest plays (auth.test,
+// users.info...) gets slacktest's canned answer and is not recorded; any
+// other is recorded and answered {"ok": true}, or as Fail scripts it.
 const (
 	PostMessage     = "chat.postMessage"
 	Update          = "chat.update"
@@ -59,8 +73,13 @@ type Options struct {
 	// AckTimeout bounds Click's wait for the client's ack; 0 means
 	// DefaultAckTimeout.
 	AckTimeout time.Duration
-	// Now stamps the recorded calls; nil means time.Now.
+	// Now stamps the recorded calls and paces them; nil means time.Now.
 	Now func() time.Time
+	// PostInterval, when positive, is the least time between two accepted
+	// chat.postMessage or chat.update calls in one channel; a call sooner
+	// is answered 429 with a Retry-After of the whole seconds left (at
+	// least 1).
+	PostInterval time.Duration
 }
 
 // Call is one recorded Web API request and how the fake answered it.
@@ -92,6 +111,8 @@ type Fault struct {
 	RetryAfter string
 	// Code is Slack's error code ("message_not_found", "invalid_auth").
 	Code string
+	// Drop closes the connection without an answer (a network error).
+	Drop bool
 }
 
 // Times returns n copies of f, for Fail.
@@ -116,6 +137,9 @@ type Fake struct {
 	nextTS  int
 	nextEnv int
 
+	lastPost map[string]time.Time // channel -> last accepted post or edit
+	revoked  bool                 // the app token is revoked
+
 	frames chan string // envelopes waiting for a websocket to carry them
 	acks   []string
 	acked  map[string]chan struct{}
@@ -135,8 +159,9 @@ func New(opts Options) *Fake {
 	f := &Fake{
 		opts:    opts,
 		changed: make(chan struct{}),
-		faults:  map[string][]Fault{},
-		frames:  make(chan string, 64),
+		faults:   map[string][]Fault{},
+		lastPost: map[string]time.Time{},
+		frames:   make(chan string, 64),
 		acked:   map[string]chan struct{}{},
 		conns:   map[*websocket.Conn]bool{},
 	}
@@ -145,6 +170,9 @@ func New(opts Options) *Fake {
 			c.Handle("/"+m, f.handler(m))
 		}
 		c.Handle("/ws", slacktest.Websocket(f.socket))
+		c.Handle("/", func(w http.ResponseWriter, r *http.Request) {
+			f.handler(strings.TrimPrefix(r.URL.Path, "/"))(w, r)
+		})
 	})
 	f.srv.Start()
 	return f
@@ -185,6 +213,41 @@ func (f *Fake) Recover() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.outage = nil
+}
+
+// RevokeAppToken plays an app token revoked at Slack: the open Socket Mode
+// websockets are closed, and apps.connections.open answers token_revoked
+// until RestoreAppToken.
+func (f *Fake) RevokeAppToken() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revoked = true
+	for c := range f.conns {
+		_ = c.Close()
+	}
+}
+
+// RestoreAppToken ends RevokeAppToken: connections open again.
+func (f *Fake) RestoreAppToken() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revoked = false
+}
+
+// paced returns the 429 for a post or edit that comes too soon in its
+// channel, or nil (and counts the call as the channel's last). f.mu is held.
+func (f *Fake) paced(method, channel string, now time.Time) *Fault {
+	if f.opts.PostInterval <= 0 || (method != PostMessage && method != Update) {
+		return nil
+	}
+	if last, ok := f.lastPost[channel]; ok {
+		if left := f.opts.PostInterval - now.Sub(last); left > 0 {
+			secs := int((left + time.Second - 1) / time.Second)
+			return &Fault{Status: http.StatusTooManyRequests, RetryAfter: fmt.Sprint(max(secs, 1))}
+		}
+	}
+	f.lastPost[channel] = now
+	return nil
 }
 
 // takeFault returns the fault for this call of method, nil for a success.
@@ -237,8 +300,16 @@ func (f *Fake) handler(method string) http.HandlerFunc {
 		if ft == nil && !f.authorized(method, r, form) {
 			ft = &Fault{Code: "invalid_auth"}
 		}
+		if ft == nil && method == ConnectionsOpen && f.revoked {
+			ft = &Fault{Code: "token_revoked"}
+		}
+		if ft == nil {
+			ft = f.paced(method, rec.Channel, rec.At)
+		}
 		resp := map[string]any{"ok": true}
 		switch {
+		case ft != nil && ft.Drop:
+			rec.Status = 0
 		case ft != nil && ft.Status != 0:
 			rec.Status = ft.Status
 		case ft != nil:
@@ -251,6 +322,14 @@ func (f *Fake) handler(method string) http.HandlerFunc {
 		f.record(rec)
 		f.mu.Unlock()
 
+		if ft != nil && ft.Drop {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		if ft != nil && ft.Status != 0 {
 			if ft.RetryAfter != "" {
