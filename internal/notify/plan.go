@@ -134,9 +134,9 @@ func (u *unit) asDigest() Digest {
 // and the earliest next attempt when nothing may go before then.
 func (d *Drainer) plan(items []state.OutboxItem, now time.Time) (*unit, time.Time, error) {
 	entries := make([]entry, len(items))
-	head := map[string]int{}        // group -> index of its oldest entry
-	urgency := map[string]class{}   // group -> its most urgent class
-	present := [capGroups]bool{}    // the cap groups the outbox holds
+	head := map[string]int{}      // group -> index of its oldest entry
+	urgency := map[string]class{} // group -> its most urgent class
+	present := [capGroups]bool{}  // the cap groups the outbox holds
 	for i, it := range items {
 		e := entry{item: it}
 		e.r, e.bad = decode(it)

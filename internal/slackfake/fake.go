@@ -157,13 +157,13 @@ func New(opts Options) *Fake {
 		opts.Now = time.Now
 	}
 	f := &Fake{
-		opts:    opts,
-		changed: make(chan struct{}),
+		opts:     opts,
+		changed:  make(chan struct{}),
 		faults:   map[string][]Fault{},
 		lastPost: map[string]time.Time{},
 		frames:   make(chan string, 64),
-		acked:   map[string]chan struct{}{},
-		conns:   map[*websocket.Conn]bool{},
+		acked:    map[string]chan struct{}{},
+		conns:    map[*websocket.Conn]bool{},
 	}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for _, m := range []string{PostMessage, Update, PostEphemeral, ConnectionsOpen} {
