@@ -38,6 +38,7 @@ type Drainer struct {
 	hold     time.Time // no delivery before this (after a transient error)
 	failures int       // transient failures in a row
 	singles  [capGroups]int
+	decoded  map[uint64]decoded // the last plan's reports, by sequence
 }
 
 // Drain delivers queued reports until the outbox is empty, a delivery

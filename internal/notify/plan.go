@@ -95,6 +95,13 @@ type entry struct {
 	group string
 }
 
+// decoded is an item's report, kept between plans: an item's body never
+// changes, and a backlog of thousands is planned again after each send.
+type decoded struct {
+	r   renewd.Report
+	bad error
+}
+
 // unit is what one call to the Sender delivers: one report, or a digest.
 type unit struct {
 	entries []entry
@@ -137,9 +144,15 @@ func (d *Drainer) plan(items []state.OutboxItem, now time.Time) (*unit, time.Tim
 	head := map[string]int{}      // group -> index of its oldest entry
 	urgency := map[string]class{} // group -> its most urgent class
 	present := [capGroups]bool{}  // the cap groups the outbox holds
+	cache := make(map[uint64]decoded, len(items))
 	for i, it := range items {
 		e := entry{item: it}
-		e.r, e.bad = decode(it)
+		dec, ok := d.decoded[it.Seq]
+		if !ok {
+			dec.r, dec.bad = decode(it)
+		}
+		cache[it.Seq] = dec
+		e.r, e.bad = dec.r, dec.bad
 		e.group = "key:" + it.Key
 		if e.bad == nil && e.r.Term != "" {
 			e.group = "term:" + e.r.Term
@@ -154,6 +167,7 @@ func (d *Drainer) plan(items []state.OutboxItem, now time.Time) (*unit, time.Tim
 			present[g] = true
 		}
 	}
+	d.decoded = cache
 	for g, ok := range present {
 		if !ok {
 			d.singles[g] = 0
