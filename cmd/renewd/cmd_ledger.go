@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/control"
+	"github.com/renewd/renewd/internal/daemon"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
@@ -224,17 +226,33 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the ledger: %w", err)
 	}
-	return writeStatus(e.stdout, recs, *asJSON)
+	reports, err := daemon.OutboxStatus(l)
+	if err != nil {
+		return fmt.Errorf("read the ledger: %w", err)
+	}
+	if err := writeStatus(e.stdout, recs, reports, *asJSON); err != nil {
+		return err
+	}
+	if *asJSON {
+		return nil
+	}
+	return writeReports(e.stdout, reports)
 }
 
-func writeStatus(w io.Writer, recs []state.Record, asJSON bool) error {
+// writeStatus prints the open terms; as JSON, with the outbox's state
+// (reports) when given.
+func writeStatus(w io.Writer, recs []state.Record, reports *control.Reports, asJSON bool) error {
 	if asJSON {
 		if recs == nil {
 			recs = []state.Record{}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"terms": recs})
+		out := map[string]any{"terms": recs}
+		if reports != nil {
+			out["reports"] = reports
+		}
+		return enc.Encode(out)
 	}
 	if len(recs) == 0 {
 		_, err := fmt.Fprintln(w, "No open terms: nothing due, held or in flight.")

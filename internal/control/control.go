@@ -42,6 +42,8 @@ type Status struct {
 	Terms []state.Record `json:"terms"`
 	// PendingApprovals are the terms whose approval waits for a decision.
 	PendingApprovals []state.Record `json:"pending_approvals"`
+	// Reports is the outbox: what waits, and what is parked.
+	Reports *Reports `json:"reports,omitempty"`
 }
 
 // Cycle is what one cycle did.

@@ -18,7 +18,9 @@ import (
 // changed is logged. A config that fails is refused with every FILE:LINE
 // problem logged, and the old one stays in force. Settings that only a
 // restart changes (state_file, control_socket, listen, log_format, slack)
-// keep their old values, with a warning.
+// keep their old values, with a warning. A reload that puts a config in
+// force also queues the parked reports again (the operator fixed what
+// Slack refused them for).
 //
 // It tells systemd RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload
 // wants) first and READY=1 last, whatever the outcome.
@@ -73,6 +75,7 @@ func (d *Daemon) reload() error {
 		d.log.Info("config reloaded", "changes", strings.Join(changes, "; "))
 	}
 	d.notify("STATUS=config reloaded; next cycle at " + formatTime(d.sched.Next()))
+	d.requeueParked("reload")
 	return nil
 }
 

@@ -70,6 +70,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	d.requeueParked("start")
 	wg.Go(func() { d.drainLoop(ctx) })
 	if d.opts.Approvals != nil {
 		wg.Go(func() {
@@ -176,9 +177,11 @@ func formatTime(t time.Time) string {
 }
 
 // drainLoop delivers the outbox whenever woken, and when a report waiting
-// for a retry comes due.
+// for a retry comes due. One drainer serves the daemon's life: it keeps
+// the count of failures in a row and of single failure messages.
 func (d *Daemon) drainLoop(ctx context.Context) {
-	dr := &notify.Drainer{Outbox: d.ledger, Sender: d.opts.Sender, Now: d.opts.Now, Backoff: d.opts.ReportBackoff, Logger: d.log}
+	dr := Drainer(d.config(), d.ledger, d.opts.Sender)
+	dr.Now, dr.Backoff, dr.Logger = d.opts.Now, d.opts.ReportBackoff, d.log
 	floor := time.Second
 	if len(d.opts.ReportBackoff) > 0 {
 		floor = min(floor, d.opts.ReportBackoff[0])

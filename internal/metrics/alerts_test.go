@@ -46,6 +46,8 @@ func TestAlertsUseExposedMetrics(t *testing.T) {
 	m.CycleDone(cycleAt, firstSummary(), true)
 	m.Spent("default", "EUR", 1)
 	m.OVHRequest("default", "GET /service/{id}", 200)
+	m.WatchOutbox(func() (int, int, error) { return 0, 0, nil })
+	m.SlackSocketMode(true)
 	exposed := registeredNames(t, m)
 
 	alerts := map[string]bool{}

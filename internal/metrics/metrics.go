@@ -61,6 +61,9 @@ type Metrics struct {
 	// absent until the first cycle instead of reading 0.
 	lastOK *prometheus.GaugeVec
 	last   *prometheus.GaugeVec
+	// socketMode has no labels; absent until Slack approvals connect.
+	socketMode *prometheus.GaugeVec
+	outbox     *outboxCollector
 
 	mu     sync.Mutex
 	policy policy.Policy
@@ -107,7 +110,12 @@ func New(version string) *Metrics {
 			Name: NameLastCycle,
 			Help: "When the last cycle ran, successful or not, as a Unix timestamp. Absent until one ends.",
 		}, nil),
-		seen: map[serviceKey]exposed{},
+		socketMode: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameSlackSocketMode,
+			Help: helpSlackSocketModeU,
+		}, nil),
+		outbox: newOutboxCollector(),
+		seen:   map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        NameBuildInfo,
@@ -120,6 +128,7 @@ func New(version string) *Metrics {
 	}
 	m.reg.MustRegister(
 		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, build,
+		m.socketMode, m.outbox,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
