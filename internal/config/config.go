@@ -208,7 +208,7 @@ func defaultAccount(name string) Account {
 // defaultSlack returns the Slack section's defaults: every kind of report.
 func defaultSlack() Slack {
 	return Slack{
-		Notify:          append([]string(nil), notifyKinds...),
+		Notify:            append([]string(nil), notifyKinds...),
 		ApprovalTimeout:   DefaultApprovalTimeout,
 		APIURL:            DefaultSlackAPIURL,
 		DigestThreshold:   DefaultDigestThreshold,
