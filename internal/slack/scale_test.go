@@ -24,10 +24,12 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 // MessageBound is docs/operations.md's bound on the messages one cycle's
 // reports post with the default settings, whatever the number of
 // services: 20 approval requests and one digest of the rest, 20 failures
-// and one digest of the rest, at most 5 single reports or one digest for
-// each of the five digest kinds, and the summary (approval decisions add
-// one edit each, of a message already posted).
-const MessageBound = 20 + 1 + 20 + 1 + 5*5 + 1
+// and one digest of the rest, at most threshold+1 messages (5 alone, or a
+// digest; one more when delivery starts while the cycle still queues) for
+// each of the five digest kinds and for approval decisions whose request
+// went in a digest, and the summary. Edits of messages already posted
+// come on top, one per event.
+const MessageBound = (notify.DefaultSingleCap+1)*2 + (notify.DefaultDigestThreshold+1)*6 + 1 // 79
 
 // scaleCycle queues what a cycle over 2,000 services leaves in the outbox,
 // as the renewal engine writes it: 500 failures (each quoting an OVH error
@@ -147,3 +149,90 @@ func TestACycleOf2000ServicesAgainstSlacksPace(t *testing.T) {
 }
 
 func isOKPost(c slackfake.Call) bool { return c.Method == slackfake.PostMessage && c.OK }
+
+// Every kind in numbers at once, 3,500 reports, half of them queued after
+// the drain began: the messages stay under MessageBound, Slack answers no
+// 429, and every report is told of.
+func TestEveryKindInNumbersStaysUnderTheBound(t *testing.T) {
+	clk := &clock{t: at}
+	f := slackfake.New(slackfake.Options{BotToken: botToken, Now: clk.Now, PostInterval: time.Second})
+	t.Cleanup(f.Close)
+	l, err := state.Open(filepath.Join(t.TempDir(), "renewd.db"), state.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, _ := newTestClient(t, f, func(o *Options) { o.PostInterval, o.Now, o.Sleep = 0, clk.Now, clk.Sleep })
+	kinds := []renewd.ReportKind{renewd.ReportApprovalRequest, renewd.ReportFailed, renewd.ReportRefused,
+		renewd.ReportUndelivered, renewd.ReportUncovered, renewd.ReportAutomatic, renewd.ReportNotice,
+		renewd.ReportRenewed, renewd.ReportDelivered, renewd.ReportApprovalUpdate}
+	queue := func(part int) {
+		var queued []state.Report
+		for i, k := range kinds {
+			for n := range 175 {
+				id := part*100_000 + i*1000 + n
+				r := renewd.Report{Kind: k, At: at, Term: fmt.Sprintf("default/%d/2026-12-01", id), Account: "default",
+					ServiceID: int64(id), ServiceName: fmt.Sprintf("svc-%d.example", id), ApprovalID: fmt.Sprintf("id%d", id),
+					Decision: "approved", DecidedBy: "cli:alice"}
+				queued = append(queued, report(t, fmt.Sprintf("%s/%d", k, id), r))
+			}
+		}
+		if err := l.Enqueue(queued...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue(0)
+	// Three messages go out before the second half is queued.
+	ctx, cancel := context.WithCancel(t.Context())
+	stop := &stopAfter{Client: c, left: 3, cancel: cancel}
+	d := &notify.Drainer{Outbox: l, Sender: stop, Now: clk.Now}
+	if _, _, err := d.Drain(ctx); err != context.Canceled {
+		t.Fatalf("the first drain: %v, want it stopped", err)
+	}
+	queue(1)
+	for round := 0; ; round++ {
+		if round > 100 {
+			t.Fatal("the outbox never drained")
+		}
+		_, next, err := d.Drain(t.Context())
+		if err == nil {
+			break
+		}
+		clk.Set(next)
+	}
+	posts := slackfake.Only(f.Calls(), isOKPost)
+	if len(posts) > MessageBound {
+		t.Errorf("%d messages, over the bound of %d", len(posts), MessageBound)
+	}
+	if n := len(slackfake.Only(f.Calls(), func(c slackfake.Call) bool { return c.Status == 429 })); n != 0 {
+		t.Errorf("Slack answered 429 %d times", n)
+	}
+	if w, p, _ := l.OutboxCounts(); w != 0 || p != 0 {
+		t.Errorf("outbox: %d waiting, %d parked", w, p)
+	}
+	t.Logf("%d messages for %d reports", len(posts), 2*175*len(kinds))
+}
+
+// stopAfter passes sends to the client and ends the drain's context after
+// a number of them.
+type stopAfter struct {
+	*Client
+	left   int
+	cancel context.CancelFunc
+}
+
+func (s *stopAfter) count() {
+	if s.left--; s.left == 0 {
+		s.cancel()
+	}
+}
+
+func (s *stopAfter) Send(ctx context.Context, key string, prev notify.Ref, r renewd.Report) (notify.Ref, error) {
+	defer s.count()
+	return s.Client.Send(ctx, key, prev, r)
+}
+
+func (s *stopAfter) SendDigest(ctx context.Context, d notify.Digest) (notify.Ref, error) {
+	defer s.count()
+	return s.Client.SendDigest(ctx, d)
+}
