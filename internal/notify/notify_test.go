@@ -236,7 +236,7 @@ func TestDrainDigests(t *testing.T) {
 	l := newLedger(t, clk.Now)
 	var queued []state.Report
 	for i := range 4 {
-		queued = append(queued, report(t, fmt.Sprintf("notice/u%d", i), renewd.ReportUncovered, fmt.Sprintf("u%d", i)))
+		queued = append(queued, report(t, fmt.Sprintf("term/r%d", i), renewd.ReportRenewed, fmt.Sprintf("r%d", i)))
 	}
 	for i := range 3 {
 		queued = append(queued, report(t, fmt.Sprintf("notice/a%d", i), renewd.ReportAutomatic, fmt.Sprintf("a%d", i)))
@@ -244,7 +244,7 @@ func TestDrainDigests(t *testing.T) {
 	for i := range 5 {
 		queued = append(queued, report(t, fmt.Sprintf("term/f%d/failed/1", i), renewd.ReportFailed, fmt.Sprintf("f%d", i)))
 	}
-	queued = append(queued, report(t, "term/u0", renewd.ReportDelivered, "u0"))
+	queued = append(queued, report(t, "term/r0", renewd.ReportDelivered, "r0"))
 	if err := l.Enqueue(queued...); err != nil {
 		t.Fatal(err)
 	}
@@ -253,9 +253,9 @@ func TestDrainDigests(t *testing.T) {
 	drainAll(t, d, clk)
 	want := []string{
 		"term/f0/failed/1", "term/f1/failed/1", "digest(failed×3)",
-		"digest(uncovered×4)",
+		"digest(renewed×4)",
 		"notice/a0", "notice/a1", "notice/a2", // 3: not more than the threshold
-		"term/u0", // after u0's digested report, in its own message
+		"term/r0", // after r0's digested renewal, in its own message, not an edit of the digest
 	}
 	if d := cmp.Diff(want, s.got); d != "" {
 		t.Errorf("sent (-want +got):\n%s", d)
@@ -263,8 +263,11 @@ func TestDrainDigests(t *testing.T) {
 	if len(s.updates) != 0 {
 		t.Errorf("%v edited a digest", s.updates)
 	}
-	if info, ok, _ := l.Message("notice/u1"); !ok || !info.Digest {
-		t.Errorf("notice/u1's message %+v, %v; want the digest", info, ok)
+	if info, ok, _ := l.Message("term/r1"); !ok || !info.Digest {
+		t.Errorf("term/r1's message %+v, %v; want the digest", info, ok)
+	}
+	if info, ok, _ := l.Message("term/r0"); !ok || info.Digest {
+		t.Errorf("term/r0's message %+v, %v; want its own", info, ok)
 	}
 
 	// The outbox held no failure since: the cap counts from zero again.

@@ -1,11 +1,20 @@
 // Package slack is renewd's Slack adapter. A Client posts the ledger's
 // reports to one channel as Block Kit messages, updating a message in place
-// when a later report has the same key (notify.Sender), and takes Approve
-// and Deny clicks over Socket Mode (Run). It holds the bot and app tokens
-// and keeps them out of every log line, error and message body: a
-// transport moves the token slack-go puts in form bodies into the
-// Authorization header, and every slack-go error is rewritten with the
-// tokens redacted before it leaves the package.
+// when a later report has the same key (notify.Sender), posts digests of
+// many reports (notify.DigestSender), and takes Approve and Deny clicks
+// over Socket Mode (Run), which it restarts whenever it stops.
+//
+// Posts and edits are paced to Slack's one message a second per channel.
+// Everything from outside (service names, OVH error bodies, config text)
+// is escaped and cut to Slack's limits (limits.go, message.go). Slack's
+// errors are classified for the drainer: permanent ones (a request, a
+// channel or a token Slack refuses) as *notify.PermanentError, a 429 as a
+// *notify.RetryAfterError, the rest as transient (errors.go).
+//
+// A Client holds the bot and app tokens and keeps them out of every log
+// line, error and message body: a transport moves the token slack-go puts
+// in form bodies into the Authorization header, and every slack-go error
+// is rewritten with the tokens redacted before it leaves the package.
 package slack
 
 import (
