@@ -89,7 +89,10 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 		fmt.Fprintf(w, "Last successful cycle at %s.\n", stamp(st.LastSuccess))
 	}
 	fmt.Fprintln(w)
-	return writeStatus(w, st.Terms, st.Unreadable, false)
+	if err := writeStatus(w, st.Terms, st.Unreadable, nil, false); err != nil {
+		return err
+	}
+	return writeReports(w, st.Reports)
 }
 
 func stamp(t time.Time) string {

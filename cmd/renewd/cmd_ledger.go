@@ -12,6 +12,7 @@ import (
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/control"
+	"github.com/renewd/renewd/internal/daemon"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
@@ -244,11 +245,22 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read the ledger: %w", err)
 	}
-	return writeStatus(e.stdout, recs, l.Unreadable(), *asJSON)
+	reports, err := daemon.OutboxStatus(l)
+	if err != nil {
+		return fmt.Errorf("read the ledger: %w", err)
+	}
+	if err := writeStatus(e.stdout, recs, l.Unreadable(), reports, *asJSON); err != nil {
+		return err
+	}
+	if *asJSON {
+		return nil
+	}
+	return writeReports(e.stdout, reports)
 }
 
-// writeStatus prints the open terms, then the records that cannot be read.
-func writeStatus(w io.Writer, recs []state.Record, us []state.UnreadableRecord, asJSON bool) error {
+// writeStatus prints the open terms, then the records that cannot be read;
+// as JSON, with the outbox's state (reports) when given.
+func writeStatus(w io.Writer, recs []state.Record, us []state.UnreadableRecord, reports *control.Reports, asJSON bool) error {
 	if asJSON {
 		if recs == nil {
 			recs = []state.Record{}
@@ -258,7 +270,11 @@ func writeStatus(w io.Writer, recs []state.Record, us []state.UnreadableRecord, 
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"terms": recs, "unreadable": us})
+		out := map[string]any{"terms": recs, "unreadable": us}
+		if reports != nil {
+			out["reports"] = reports
+		}
+		return enc.Encode(out)
 	}
 	if err := writeUnreadable(w, us); err != nil {
 		return err

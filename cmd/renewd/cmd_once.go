@@ -13,6 +13,7 @@ import (
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/config"
+	"github.com/renewd/renewd/internal/daemon"
 	"github.com/renewd/renewd/internal/notify"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
@@ -34,7 +35,7 @@ func cmdOnce(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sender, _, err := senderFor(e, cfg, log, false)
+	sender, _, err := senderFor(e, cfg, log, false, nil)
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sen
 
 	eng := renewal.New(renewal.Options{Ledger: ledger, Logger: log})
 	sum := eng.Cycle(ctx, settings(cfg, cs))
-	deliverReports(ctx, ledger, log, sender)
+	deliverReports(ctx, cfg, ledger, log, sender)
 	// `once` under cron or a timer prunes as the daemon does after a cycle.
 	if n, err := ledger.Prune(time.Now().Add(-cfg.HistoryRetention)); err != nil {
 		log.Warn("ledger retention not applied", "err", err)
@@ -78,11 +79,18 @@ func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sen
 	return nil
 }
 
-// deliverReports drains the outbox for a bounded time.
-func deliverReports(ctx context.Context, ledger *state.Ledger, log *slog.Logger, sender notify.Sender) {
+// deliverReports drains the outbox for a bounded time. Like a daemon's
+// start, each run first queues the parked reports again.
+func deliverReports(ctx context.Context, cfg *config.Config, ledger *state.Ledger, log *slog.Logger, sender notify.Sender) {
 	ctx, cancel := context.WithTimeout(ctx, reportDrainTime)
 	defer cancel()
-	d := &notify.Drainer{Outbox: ledger, Sender: sender, Logger: log}
+	if n, err := ledger.RequeueParked(); err != nil {
+		log.Error("parked reports not requeued", "err", err)
+	} else if n > 0 {
+		log.Info("parked reports queued again", "reports", n)
+	}
+	d := daemon.Drainer(cfg, ledger, sender)
+	d.Logger = log
 	if _, _, err := d.Drain(ctx); err != nil {
 		log.Warn("some reports wait in the outbox for the next run", "err", err)
 	}

@@ -59,7 +59,21 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sender, approvals, err := senderFor(e, cfg, log, true)
+	// Metrics are kept only where something can scrape them: without a
+	// listener they would hold a few series per service for nobody.
+	var (
+		m         *metrics.Metrics
+		dm        daemon.Metrics
+		handler   http.Handler
+		onRequest func(account, route string, code int)
+		onSocket  func(up bool)
+	)
+	if cfg.Listen != "" {
+		m = metrics.New(versionString())
+		m.SetPolicy(cfg.Policy)
+		dm, handler, onRequest, onSocket = m, m.Handler(), m.OVHRequest, m.SlackSocketMode
+	}
+	sender, approvals, err := senderFor(e, cfg, log, true, onSocket)
 	if err != nil {
 		return err
 	}
@@ -68,19 +82,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ledger.Close()
-
-	// Metrics are kept only where something can scrape them: without a
-	// listener they would hold a few series per service for nobody.
-	var (
-		m         *metrics.Metrics
-		dm        daemon.Metrics
-		handler   http.Handler
-		onRequest func(account, route string, code int)
-	)
-	if cfg.Listen != "" {
-		m = metrics.New(versionString())
-		m.SetPolicy(cfg.Policy)
-		dm, handler, onRequest = m, m.Handler(), m.OVHRequest
+	if m != nil {
+		m.WatchOutbox(ledger.OutboxCounts)
 	}
 	watchdog, err := sd.SdWatchdogEnabled(false)
 	if err != nil {

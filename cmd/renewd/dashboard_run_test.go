@@ -76,7 +76,7 @@ func TestDashboardAndAlertsQueryWhatADaemonExposes(t *testing.T) {
 	// scrape, so that the check below is not vacuous.
 	for _, name := range []string{metrics.NameServiceState, metrics.NameExpiration, metrics.NameRenewals,
 		metrics.NameSpentThisMonth, metrics.NameBudget, metrics.NameOVHRequests, metrics.NameLastCycleSuccess,
-		metrics.NameLastCycle, metrics.NameOutbox, metrics.NameRenewalDue, metrics.NameBuildInfo, "process_start_time_seconds"} {
+		metrics.NameLastCycle, metrics.NameOutboxReports, metrics.NameOutboxParked, metrics.NameRenewalDue, metrics.NameBuildInfo, "process_start_time_seconds"} {
 		if _, ok := fs[name]; !ok {
 			t.Errorf("the scrape has no %s; it has %v", name, fs.Names())
 		}
@@ -84,6 +84,15 @@ func TestDashboardAndAlertsQueryWhatADaemonExposes(t *testing.T) {
 	for _, err := range monitoring.Check(queries, fs) {
 		t.Errorf("dashboard: %v", err)
 	}
+	// renewd_slack_socket_mode_up exists only with Slack approvals, which
+	// this daemon runs without: its family is the metrics package's own.
+	sm := metrics.New("test")
+	sm.SlackSocketMode(true)
+	slackOnly, err := monitoring.FromGatherer(sm.Gatherer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs[metrics.NameSlackSocketMode] = slackOnly[metrics.NameSlackSocketMode]
 	recorded, err := rf.Recorded(fs)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +168,7 @@ func TestDashboardIsImportableAndDocumented(t *testing.T) {
 		ds("variable "+v.Name, v.Datasource)
 	}
 	for _, want := range []string{metrics.NameServiceState, metrics.NameExpiration, metrics.NameRenewals,
-		metrics.NameSpentThisMonth, metrics.NameBudget, metrics.NameOVHRequests, metrics.NameLastCycleSuccess, metrics.NameOutbox} {
+		metrics.NameSpentThisMonth, metrics.NameBudget, metrics.NameOVHRequests, metrics.NameLastCycleSuccess, metrics.NameOutboxReports, metrics.NameOutboxParked} {
 		if !shown[want] {
 			t.Errorf("no panel shows %s", want)
 		}

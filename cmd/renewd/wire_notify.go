@@ -15,7 +15,8 @@ import (
 // go to the log and approvals through `renewd approve` only. interactive is
 // false for a process that does not stay to listen for clicks (`once`): its
 // approval requests carry no buttons and say how to decide with the CLI.
-func senderFor(e *env, cfg *config.Config, log *slog.Logger, interactive bool) (notify.Sender, daemon.Approvals, error) {
+// onSocket, when set, is told whether Slack approvals work (a metric).
+func senderFor(e *env, cfg *config.Config, log *slog.Logger, interactive bool, onSocket func(up bool)) (notify.Sender, daemon.Approvals, error) {
 	if cfg.Slack == nil {
 		return notify.LogSender{Logger: log}, nil, nil
 	}
@@ -27,6 +28,7 @@ func senderFor(e *env, cfg *config.Config, log *slog.Logger, interactive bool) (
 		BotToken: bot.Reveal(), AppToken: app.Reveal(), Channel: cfg.Slack.Channel,
 		Approvers: cfg.Slack.Approvers, APIURL: cfg.Slack.APIURL, Notify: cfg.Slack.Notifies,
 		Logger: log.With("component", "slack"), NoButtons: !interactive,
+		DigestList: cfg.Slack.DigestList, OnSocketMode: onSocket,
 	})
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: slack: %w", cfg.Path, err)}

@@ -52,6 +52,13 @@ const (
 	DefaultConcurrency     = 4
 	DefaultApprovalTimeout = 72 * time.Hour
 	DefaultSlackAPIURL     = "https://slack.com/api/"
+
+	// Slack digests (slack.digest_threshold, slack.digest_list,
+	// slack.max_single_messages).
+	DefaultDigestThreshold   = 5
+	DefaultDigestList        = 20
+	MaxDigestList            = 40
+	DefaultMaxSingleMessages = 20
 )
 
 // Day and Year are the fixed lengths ParseWindow gives to "d" and "y".
@@ -146,6 +153,17 @@ type Slack struct {
 	ApprovalTimeout time.Duration
 	// APIURL is the Slack Web API base URL, ending with "/".
 	APIURL string
+	// DigestThreshold: when more reports of one kind that comes in numbers
+	// (uncovered, automatic, notices, renewed, delivered) wait at once,
+	// they are posted as one digest message.
+	DigestThreshold int
+	// DigestList is how many services a digest names (1 to MaxDigestList);
+	// it counts the rest.
+	DigestList int
+	// MaxSingleMessages is how many failures, and how many approval
+	// requests, are posted one message each in a row; the rest waiting
+	// then go as one digest ("N more failures").
+	MaxSingleMessages int
 }
 
 // The kinds of Slack report, the words of slack.notify.
@@ -199,9 +217,12 @@ func defaultAccount(name string) Account {
 // defaultSlack returns the Slack section's defaults: every kind of report.
 func defaultSlack() Slack {
 	return Slack{
-		Notify:          append([]string(nil), notifyKinds...),
-		ApprovalTimeout: DefaultApprovalTimeout,
-		APIURL:          DefaultSlackAPIURL,
+		Notify:            append([]string(nil), notifyKinds...),
+		ApprovalTimeout:   DefaultApprovalTimeout,
+		APIURL:            DefaultSlackAPIURL,
+		DigestThreshold:   DefaultDigestThreshold,
+		DigestList:        DefaultDigestList,
+		MaxSingleMessages: DefaultMaxSingleMessages,
 	}
 }
 

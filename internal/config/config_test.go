@@ -127,13 +127,16 @@ func TestLoadFull(t *testing.T) {
 			},
 		},
 		Slack: &Slack{
-			BotTokenFile:    filepath.Join(cred, "slack-bot-token"),
-			AppTokenFile:    filepath.Join(cred, "slack-app-token"),
-			Channel:         "C0123456789",
-			Approvers:       []string{"U0123456789", "W0ABCDEF1"},
-			Notify:          []string{NotifyFailures, NotifyApprovals, NotifyRenewals, NotifySummary},
-			ApprovalTimeout: 48 * time.Hour,
-			APIURL:          "http://127.0.0.1:8080/api/",
+			BotTokenFile:      filepath.Join(cred, "slack-bot-token"),
+			AppTokenFile:      filepath.Join(cred, "slack-app-token"),
+			Channel:           "C0123456789",
+			Approvers:         []string{"U0123456789", "W0ABCDEF1"},
+			Notify:            []string{NotifyFailures, NotifyApprovals, NotifyRenewals, NotifySummary},
+			ApprovalTimeout:   48 * time.Hour,
+			APIURL:            "http://127.0.0.1:8080/api/",
+			DigestThreshold:   3,
+			DigestList:        10,
+			MaxSingleMessages: 8,
 		},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {

@@ -201,9 +201,21 @@ func (d *decoder) slack(n *yaml.Node, field string, s *Slack) {
 				s.APIURL = x
 			}
 		},
+		"digest_threshold":    d.setInt(&s.DigestThreshold),
+		"digest_list":         d.setInt(&s.DigestList),
+		"max_single_messages": d.setInt(&s.MaxSingleMessages),
 	})
 	if notify != nil {
 		s.Notify = normalizeNotify(notify)
+	}
+}
+
+// setInt reads a whole number into dst; the validator checks its range.
+func (d *decoder) setInt(dst *int) fieldFunc {
+	return func(f string, v *yaml.Node) {
+		if x, ok := d.integer(v, f); ok {
+			*dst = x
+		}
 	}
 }
 

@@ -195,6 +195,11 @@ func TestParseErrors(t *testing.T) {
 		}},
 		{"slack without bot token", validBase + "slack:\n  channel: C0123456789\n",
 			[]string{`11: slack.bot_token_file: is required: the file holding the bot token (xoxb-...)`}},
+		{"bad slack digests", validBase + "slack:\n  bot_token_file: slack-bot-token\n  channel: C0123456789\n  digest_threshold: 0\n  digest_list: 41\n  max_single_messages: many\n", []string{
+			`14: slack.digest_threshold: must be at least 1, not 0`,
+			`15: slack.digest_list: must be from 1 to 40 (a digest must fit one Slack message), not 41`,
+			`16: slack.max_single_messages: must be a whole number, not "many"`,
+		}},
 		{"several problems, sorted by line", `schedule: every day
 ovh:
   endpoint: ovh-eu/

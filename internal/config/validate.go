@@ -324,6 +324,15 @@ func (v *validator) slack() {
 	case !strings.HasSuffix(s.APIURL, "/"):
 		v.failf("slack.api_url", "%q must end with a slash, as in %s", s.APIURL, DefaultSlackAPIURL)
 	}
+	if s.DigestThreshold < 1 {
+		v.failf("slack.digest_threshold", "must be at least 1, not %d", s.DigestThreshold)
+	}
+	if s.DigestList < 1 || s.DigestList > MaxDigestList {
+		v.failf("slack.digest_list", "must be from 1 to %d (a digest must fit one Slack message), not %d", MaxDigestList, s.DigestList)
+	}
+	if s.MaxSingleMessages < 1 {
+		v.failf("slack.max_single_messages", "must be at least 1, not %d", s.MaxSingleMessages)
+	}
 }
 
 // approvals checks that a renewal held for approval can be approved: by

@@ -56,6 +56,8 @@ type Status struct {
 	// Unreadable are the ledger's records that cannot be decoded
 	// (state.Ledger.Unreadable); empty when there are none.
 	Unreadable []state.UnreadableRecord `json:"unreadable"`
+	// Reports is the outbox: what waits, and what is parked.
+	Reports *Reports `json:"reports,omitempty"`
 }
 
 // Cycle is what one cycle did.

@@ -45,9 +45,6 @@ type Metrics interface {
 	// MonthSpent is called after each cycle with renewal.MonthSpent's
 	// answer: micro-cents paid this month (UTC), by currency.
 	MonthSpent(spent map[string]int64)
-	// Outbox is called at start and after each delivery of the outbox
-	// with the number of reports still waiting in it.
-	Outbox(waiting int)
 }
 
 // Approvals is a source of decisions on held renewals (Slack's buttons).

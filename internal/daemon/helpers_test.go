@@ -207,12 +207,6 @@ func (m *testMetrics) MonthSpent(spent map[string]int64) {
 	m.monthSpent = spent
 }
 
-func (m *testMetrics) Outbox(waiting int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.outbox = waiting
-}
-
 // waitCycle waits for the next cycle's summary.
 func (m *testMetrics) waitCycle(t *testing.T) renewal.Summary {
 	t.Helper()

@@ -68,6 +68,7 @@ func hasLabel(s *dto.Metric, name, value string) bool {
 func TestMetricsFollowTheLedger(t *testing.T) {
 	e := newEnv(t)
 	m := metrics.New("test")
+	m.WatchOutbox(e.ledger.OutboxCounts) // as renewd run wires it
 	sender := &downSender{}
 	sender.down.Store(true)
 	opts := e.options(t)
@@ -119,13 +120,13 @@ func TestMetricsFollowTheLedger(t *testing.T) {
 		t.Fatalf("outbox after a cycle with Slack down: %d, %v; want reports waiting", waiting, err)
 	}
 	waitUntil(t, "the outbox gauge to count the waiting reports", func() bool {
-		got, _ := gauge(t, m, metrics.NameOutbox, "", "")
+		got, _ := gauge(t, m, metrics.NameOutboxReports, "", "")
 		n, _ := e.ledger.OutboxLen()
 		return got == float64(n) && n > 0
 	})
 	sender.down.Store(false)
 	waitUntil(t, "the outbox gauge to reach 0", func() bool {
-		got, _ := gauge(t, m, metrics.NameOutbox, "", "")
+		got, _ := gauge(t, m, metrics.NameOutboxReports, "", "")
 		return got == 0
 	})
 	if n, _ := e.ledger.OutboxLen(); n != 0 || sender.sent.Load() == 0 {

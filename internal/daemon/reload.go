@@ -19,7 +19,9 @@ import (
 // problem logged, and the old one stays in force. Settings that only a
 // restart changes (state_file, control_socket, control_group, listen,
 // log_format, slack) keep their old values, with a warning. log_level
-// applies at once when Options.LogLevel is set.
+// applies at once when Options.LogLevel is set. A reload that puts a
+// config in force also queues the parked reports again (the operator fixed
+// what Slack refused them for).
 //
 // It tells systemd RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload
 // wants) first and READY=1 last, whatever the outcome.
@@ -75,6 +77,7 @@ func (d *Daemon) reload() error {
 		d.log.Info("config reloaded", "changes", strings.Join(changes, "; "))
 	}
 	d.notify("STATUS=config reloaded; next cycle at " + formatTime(d.sched.Next()))
+	d.requeueParked("reload")
 	return nil
 }
 

@@ -68,9 +68,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 
-	d.reportOutbox() // what an earlier run left, before the first scrape
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	d.requeueParked("start")
 	wg.Go(func() { d.drainLoop(ctx) })
 	if d.opts.Approvals != nil {
 		wg.Go(func() {
@@ -177,19 +177,6 @@ func (d *Daemon) reportSpending(s renewal.Settings, at time.Time) {
 	d.opts.Metrics.MonthSpent(spent)
 }
 
-// reportOutbox tells Metrics how many reports wait in the outbox.
-func (d *Daemon) reportOutbox() {
-	if d.opts.Metrics == nil {
-		return
-	}
-	n, err := d.ledger.OutboxLen()
-	if err != nil {
-		d.log.Warn("count the outbox for the metrics", "err", err)
-		return
-	}
-	d.opts.Metrics.Outbox(n)
-}
-
 // planned is the scheduler's OnPlanned.
 func (d *Daemon) planned(next time.Time) {
 	d.mu.Lock()
@@ -208,9 +195,11 @@ func formatTime(t time.Time) string {
 }
 
 // drainLoop delivers the outbox whenever woken, and when a report waiting
-// for a retry comes due.
+// for a retry comes due. One drainer serves the daemon's life: it keeps
+// the count of failures in a row and of single failure messages.
 func (d *Daemon) drainLoop(ctx context.Context) {
-	dr := &notify.Drainer{Outbox: d.ledger, Sender: d.opts.Sender, Now: d.opts.Now, Backoff: d.opts.ReportBackoff, Logger: d.log}
+	dr := Drainer(d.config(), d.ledger, d.opts.Sender)
+	dr.Now, dr.Backoff, dr.Logger = d.opts.Now, d.opts.ReportBackoff, d.log
 	floor := time.Second
 	if len(d.opts.ReportBackoff) > 0 {
 		floor = min(floor, d.opts.ReportBackoff[0])
@@ -229,7 +218,6 @@ func (d *Daemon) drainLoop(ctx context.Context) {
 		if sent > 0 {
 			d.log.Debug("reports delivered", "sent", sent)
 		}
-		d.reportOutbox()
 		if err != nil && !errors.Is(err, notify.ErrNotYet) && ctx.Err() == nil {
 			d.log.Warn("reports wait in the outbox", "err", err)
 		}

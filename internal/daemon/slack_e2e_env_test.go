@@ -186,6 +186,7 @@ func (e *slackEnv) startDaemon(t *testing.T) (*Daemon, *testMetrics, func() erro
 		BotToken: bot.Reveal(), AppToken: app.Reveal(), Channel: e.cfg.Slack.Channel,
 		Approvers: e.cfg.Slack.Approvers, APIURL: e.cfg.Slack.APIURL, Notify: e.cfg.Slack.Notifies,
 		Logger: log.With("component", "slack"), CallTimeout: 5 * time.Second,
+		PostInterval: 5 * time.Millisecond, ReconnectBackoff: []time.Duration{10 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -193,6 +194,7 @@ func (e *slackEnv) startDaemon(t *testing.T) (*Daemon, *testMetrics, func() erro
 	m := newTestMetrics()
 	d, err := New(Options{
 		Config:        e.cfg,
+		Reload:        func() (*config.Config, error) { return config.Load(e.cfg.Path, noEnv) },
 		Ledger:        e.ledger,
 		Settings:      e.settings(log),
 		Sender:        sc,

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -224,7 +225,8 @@ func TestSlackApprovalExpires(t *testing.T) {
 // Slack fails (500s) from the start; the daemon is stopped during the
 // outage and a new one started on the same ledger; an approval is clicked
 // meanwhile (the websocket works); Slack then answers 429 with Retry-After
-// once and recovers. Every report arrives once, in the ledger's order, the
+// once and recovers. Every report arrives once, each term's in the
+// ledger's order, the approval first and the summaries last, the
 // approval's updates edit its request, and the 429 is honoured.
 func TestSlackOutageAndRestartLoseNothing(t *testing.T) {
 	e := newSlackEnv(t)
@@ -252,18 +254,25 @@ func TestSlackOutageAndRestartLoseNothing(t *testing.T) {
 		t.Fatalf("vps-alpha approved during the outage: %s (%s), want paid", o.Action, o.Reason)
 	}
 
-	// Every report is still in the outbox: that is the order to keep.
+	// Every report is still in the outbox: within a term, that is the
+	// order to keep.
 	items, err := e.ledger.Outbox(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []string
+	termOf := map[string]string{} // "key: text" -> the report's term, or its key
 	for _, it := range items {
 		var r renewd.Report
 		if err := json.Unmarshal(it.Body, &r); err != nil {
 			t.Fatal(err)
 		}
-		want = append(want, it.Key+": "+notify.Text(r))
+		w := it.Key + ": " + notify.Text(r)
+		want = append(want, w)
+		termOf[w] = r.Term
+		if r.Term == "" {
+			termOf[w] = it.Key
+		}
 		if strings.Contains(it.LastError, "canary") {
 			t.Errorf("the outbox's last error leaks a token")
 		}
@@ -277,9 +286,10 @@ func TestSlackOutageAndRestartLoseNothing(t *testing.T) {
 	d.wakeDrainer()
 	eventually(t, "the outbox to drain", func() bool { return e.outboxEmpty(t) })
 
-	// What Slack shows: each report once, in order; a key's later reports
-	// update the message its first one posted.
+	// What Slack shows: each report once; a key's later reports update the
+	// message its first one posted.
 	calls := e.slack.Calls()
+	unescape := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 	var got []string
 	tsOf := map[string]string{}
 	keyOf := map[string]string{} // text -> key, from the queue
@@ -303,8 +313,9 @@ func TestSlackOutageAndRestartLoseNothing(t *testing.T) {
 			}
 			limited = time.Time{}
 		}
-		key := keyOf[c.Text]
-		got = append(got, key+": "+c.Text)
+		text := unescape.Replace(c.Text)
+		key := keyOf[text]
+		got = append(got, key+": "+text)
 		switch c.Method {
 		case slackfake.PostMessage:
 			if _, ok := tsOf[key]; ok {
@@ -317,8 +328,29 @@ func TestSlackOutageAndRestartLoseNothing(t *testing.T) {
 			}
 		}
 	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("delivered (-want queued, +got):\n%s", d)
+	if d := cmp.Diff(slices.Sorted(slices.Values(want)), slices.Sorted(slices.Values(got))); d != "" {
+		t.Errorf("delivered (-want queued, +got), in any order:\n%s", d)
+	}
+	// Within a term the queue's order; the approval request first; the
+	// cycles' summaries last.
+	inTerm := func(list []string, term string) []string {
+		return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return termOf[s] != term })
+	}
+	for _, term := range termOf {
+		if d := cmp.Diff(inTerm(want, term), inTerm(got, term)); d != "" {
+			t.Errorf("order within %s (-queued +delivered):\n%s", term, d)
+		}
+	}
+	if len(got) > 0 && !strings.HasPrefix(got[0], "approval/") {
+		t.Errorf("first delivered %.80q, want the approval request", got[0])
+	}
+	summaries := false
+	for _, g := range got {
+		if strings.HasPrefix(g, "cycle/") {
+			summaries = true
+		} else if summaries {
+			t.Errorf("%.80q delivered after a summary", g)
+		}
 	}
 	if !saw429 {
 		t.Error("Slack never answered 429")

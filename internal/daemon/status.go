@@ -54,6 +54,9 @@ func (d *Daemon) Status() (control.Status, error) {
 	if st.Terms == nil {
 		st.Terms = []state.Record{}
 	}
+	if err := d.outboxStatus(&st); err != nil {
+		return control.Status{}, err
+	}
 	return st, nil
 }
 

@@ -28,7 +28,8 @@ func exposedFamilies(t *testing.T) monitoring.Families {
 	m.OVHRequest("default", "GET /service/{id}", 200)
 	m.SetBudget(&renewal.Budget{MonthlyUcents: 1, Currency: "EUR"})
 	m.MonthSpent(map[string]int64{"EUR": 1})
-	m.Outbox(1)
+	m.WatchOutbox(func() (int, int, error) { return 1, 0, nil })
+	m.SlackSocketMode(true)
 	fs, err := monitoring.FromGatherer(m.Gatherer())
 	if err != nil {
 		t.Fatal(err)

@@ -29,11 +29,6 @@ func (m *Metrics) MonthSpent(spent map[string]int64) {
 	m.spentCurrencies = setByCurrency(m.monthSpent, m.spentCurrencies, spent)
 }
 
-// Outbox sets renewd_outbox_reports to the number of reports waiting.
-func (m *Metrics) Outbox(waiting int) {
-	m.outbox.Set(float64(waiting))
-}
-
 // setByCurrency sets one series per currency of want, in currency units,
 // deletes those of had that want lacks, and returns the currencies set.
 // Series are set before others are deleted, never reset as a whole.

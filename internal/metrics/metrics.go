@@ -36,7 +36,6 @@ const (
 	NameLedgerUnreadable = "renewd_ledger_unreadable_records"
 	NameBudget           = "renewd_budget_monthly"
 	NameSpentThisMonth   = "renewd_spent_this_month"
-	NameOutbox           = "renewd_outbox_reports"
 )
 
 // StateNone is the state label of a service whose current term has no
@@ -70,10 +69,12 @@ type Metrics struct {
 	// unreadable is present from the start, at 0, so that an alert on it
 	// sees a series.
 	unreadable prometheus.Gauge
-	// budget and monthSpent are by currency; outbox is the outbox's length.
+	// budget and monthSpent are by currency.
 	budget     *prometheus.GaugeVec
 	monthSpent *prometheus.GaugeVec
-	outbox     prometheus.Gauge
+	// socketMode has no labels; absent until Slack approvals connect.
+	socketMode *prometheus.GaugeVec
+	outbox     *outboxCollector
 
 	mu     sync.Mutex
 	policy policy.Policy
@@ -134,11 +135,12 @@ func New(version string) *Metrics {
 			Name: NameSpentThisMonth,
 			Help: "Money paid to OVH for renewals since the first of the month (UTC), without tax, in units of the currency, as the ledger records it at the end of the last cycle: what the budget counts, orders in flight aside.",
 		}, []string{"currency"}),
-		outbox: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: NameOutbox,
-			Help: "Reports waiting in the ledger's outbox for delivery to Slack (or to the log), those waiting for a retry included.",
-		}),
-		seen: map[serviceKey]exposed{},
+		socketMode: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameSlackSocketMode,
+			Help: helpSlackSocketModeU,
+		}, nil),
+		outbox: newOutboxCollector(),
+		seen:   map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        NameBuildInfo,
@@ -151,7 +153,7 @@ func New(version string) *Metrics {
 	}
 	m.reg.MustRegister(
 		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, m.unreadable, build,
-		m.budget, m.monthSpent, m.outbox,
+		m.budget, m.monthSpent, m.socketMode, m.outbox,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/renewd/renewd"
 )
@@ -134,8 +133,6 @@ func decisionWord(r renewd.Report) string {
 	}
 	return "update"
 }
-
-func day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // LogSender delivers reports to a logger: renewd's reports when no Slack is
 // configured. Failures and approval requests log at warning level.

@@ -3,9 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
-	"sync"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -19,77 +17,6 @@ import (
 // state.ErrNotFound, state.ErrSuperseded, state.ErrAlreadyDecided and
 // state.ErrApprovalExpired.
 type DecideFunc = func(ctx context.Context, approvalID, decision, actor string) error
-
-// Run takes Approve and Deny clicks over Socket Mode until ctx is done,
-// then returns nil; it returns an error when it cannot run at all (no app
-// token) or Slack refuses the connection for good (invalid_auth). socketmode
-// reconnects on its own.
-//
-// Each click is acknowledged first, within Slack's 3 s. Only the button's
-// action id and value (the opaque approval id) and the clicker's user id
-// are read from the payload. A clicker not in Approvers gets an ephemeral
-// refusal and decide is not called. Otherwise decide runs; when it refuses
-// (unknown, already decided, superseded, expired approval) the clicker gets
-// an ephemeral explanation and nothing changes. The message itself is not
-// updated here: decide queues that update in the outbox.
-func (c *Client) Run(ctx context.Context, decide func(ctx context.Context, approvalID, decision, actor string) error) error {
-	if c.app == "" {
-		return errors.New("slack approvals: no app-level token (slack.app_token_file): Socket Mode needs one")
-	}
-	sm := socketmode.New(c.api, socketmode.OptionLog(redactingLogger{c: c}))
-	runErr := make(chan error, 1)
-	go func() { runErr <- sm.RunContext(ctx) }()
-
-	var clicks sync.WaitGroup
-	defer clicks.Wait()
-	for {
-		select {
-		case <-ctx.Done():
-			<-runErr
-			return nil
-		case err := <-runErr:
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("slack socket mode: %w", c.callError("apps.connections.open", err))
-		case evt := <-sm.Events:
-			c.event(ctx, sm, evt, decide, &clicks)
-		}
-	}
-}
-
-func (c *Client) event(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, decide DecideFunc, clicks *sync.WaitGroup) {
-	switch evt.Type {
-	case socketmode.EventTypeConnecting:
-		c.log.Debug("connecting to Slack Socket Mode")
-	case socketmode.EventTypeConnected:
-		c.log.Info("connected to Slack Socket Mode")
-	case socketmode.EventTypeConnectionError:
-		c.log.Warn("Slack Socket Mode connection failed; retrying", "err", c.eventError(evt))
-	case socketmode.EventTypeInvalidAuth:
-		c.log.Error("Slack refused the app-level token")
-	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
-		c.log.Warn("Slack Socket Mode error", "event", evt.Type, "err", c.eventError(evt))
-	case socketmode.EventTypeInteractive:
-		if evt.Request == nil {
-			return
-		}
-		if err := sm.Ack(*evt.Request); err != nil {
-			c.log.Warn("acknowledge a Slack interaction", "err", c.redact(err.Error()))
-		}
-		cb, ok := evt.Data.(slackapi.InteractionCallback)
-		if !ok || cb.Type != slackapi.InteractionTypeBlockActions {
-			return
-		}
-		click, ok := clickOf(cb)
-		if !ok {
-			return
-		}
-		clicks.Go(func() { c.click(ctx, click, decide) })
-	default:
-		// hello, disconnect, events_api, slash commands: nothing to do.
-	}
-}
 
 // eventError renders the error an event carries, tokens redacted.
 func (c *Client) eventError(evt socketmode.Event) string {
@@ -194,5 +121,9 @@ var printable = regexp.MustCompile(`[^A-Za-z0-9_.:-]`)
 
 // safeID makes a value from a payload fit for a log line.
 func safeID(s string) string {
-	return truncate(printable.ReplaceAllString(s, "?"), 64)
+	s = printable.ReplaceAllString(s, "?")
+	if len(s) > 64 {
+		s = s[:63] + "…"
+	}
+	return s
 }

@@ -158,14 +158,3 @@ func TestRunNeedsAnAppToken(t *testing.T) {
 		t.Errorf("Run without an app token = %v", err)
 	}
 }
-
-func TestRunStopsOnInvalidAuth(t *testing.T) {
-	f := newFakeSlack(t)
-	c, logs := newTestClient(t, f, nil)
-	f.Fail("apps.connections.open", slackfake.Fault{Code: "invalid_auth"})
-	err := c.Run(t.Context(), func(context.Context, string, string, string) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
-		t.Errorf("Run = %v, want an invalid_auth error", err)
-	}
-	checkNoLeak(t, f, err.Error(), logs.String())
-}

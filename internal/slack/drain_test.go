@@ -42,8 +42,10 @@ func report(t *testing.T, key string, r renewd.Report) state.Report {
 }
 
 // The drainer, a real ledger and this client, against a Slack that fails
-// with 500s, then a 429, then recovers, with a restart in the middle:
-// every report arrives once, in order, and the approval's update edits its
+// with 500s, a 502 on the update, then a 429, then recovers, with a
+// restart in the middle: every report arrives once, the approval first and
+// its update right after (approvals go before the rest), a term's reports
+// in their order, the summary last, and the approval's update edits its
 // request rather than posting again.
 func TestDrainThroughOutagesAndARestart(t *testing.T) {
 	f := newFakeSlack(t)
@@ -76,6 +78,7 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 	}
 
 	f.Fail("chat.postMessage", slackfake.Fault{Status: 500}, slackfake.Fault{Status: 500}, slackfake.Fault{}, slackfake.Fault{Status: 429, RetryAfter: "30"})
+	f.Fail("chat.update", slackfake.Fault{Status: 502})
 	drainer := func(l *state.Ledger) (*notify.Drainer, *syncBuffer) {
 		c, logs := newTestClient(t, f, nil)
 		return &notify.Drainer{Outbox: l, Sender: c, Now: clk.Now, Backoff: []time.Duration{time.Millisecond}}, logs
@@ -106,7 +109,6 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			ledger = open()
-			f.Fail("chat.update", slackfake.Fault{Status: 502})
 			d, logs = drainer(ledger)
 		}
 	}
@@ -138,8 +140,8 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 	}
 	want := []string{
 		"post " + notify.Title(approvalRequest("abc")),
-		"post " + notify.Title(renewed("one.example")),
 		"post " + notify.Title(failed),
+		"post " + notify.Title(renewed("one.example")),
 		"post " + notify.Title(renewed("two.example")),
 		"post " + notify.Title(summary),
 		"update " + notify.Title(approvalUpdate("abc", "approved", "slack:U0ALICE")),
@@ -162,14 +164,14 @@ func TestDrainThroughOutagesAndARestart(t *testing.T) {
 			t.Errorf("chat.update of %s/%s, want the request's %s/%s", c.Form.Get("channel"), c.Form.Get("ts"), channel, ts)
 		}
 	}
-	// Order across kinds: the update came after the failure report it follows.
+	// Order across kinds: the approval's update came right after its post.
 	var seq []string
 	for _, c := range f.Calls() {
 		if c.OK {
 			seq = append(seq, c.Method)
 		}
 	}
-	if d := cmp.Diff([]string{"chat.postMessage", "chat.postMessage", "chat.postMessage", "chat.update", "chat.postMessage", "chat.postMessage"}, seq); d != "" {
+	if d := cmp.Diff([]string{"chat.postMessage", "chat.update", "chat.postMessage", "chat.postMessage", "chat.postMessage", "chat.postMessage"}, seq); d != "" {
 		t.Errorf("call order (-want +got):\n%s", d)
 	}
 	checkNoLeak(t, f, append(errs, logs.String())...)

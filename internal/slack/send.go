@@ -44,27 +44,44 @@ func (c *Client) posts(k renewd.ReportKind) bool {
 // before under the same key, updates that message in place (chat.update);
 // when Slack no longer has it, it posts anew. A report of a kind the
 // configuration does not post is acknowledged with a zero Ref and no call.
+// Posts and updates are paced: at most one per PostInterval per channel.
+// An approval request carries buttons only while Socket Mode is up (see
+// Run); otherwise it says how to decide with the CLI.
 //
-// Errors: a *notify.RetryAfterError when Slack rate-limits (429), another
-// error for anything else (5xx, network, Slack error codes); none holds a
-// token.
+// Everything from outside in the report is escaped and capped (see
+// message.go); a reason longer than an excerpt is cut in Slack and logged
+// whole.
+//
+// Errors (none holds a token): a *notify.RetryAfterError when Slack
+// rate-limits (429); a *notify.PermanentError when no retry can help (see
+// classify); another error for what may pass (5xx, network).
 func (c *Client) Send(ctx context.Context, key string, prev notify.Ref, r renewd.Report) (notify.Ref, error) {
 	if !c.posts(r.Kind) {
 		c.log.Debug("report not posted to Slack: its kind is not in slack.notify", "key", key, "report", r.Kind)
 		return notify.Ref{}, nil
 	}
+	shown, cut := forSlack(r)
+	if cut {
+		c.log.Info("report's reason cut to an excerpt in Slack; here it is whole", "key", key, "report", r.Kind, "reason", r.Reason)
+	}
 	opts := []slackapi.MsgOption{
-		slackapi.MsgOptionText(notify.Text(r), false),
-		slackapi.MsgOptionBlocks(blocks(r, c.buttons)...),
+		slackapi.MsgOptionText(fallback(shown), false),
+		slackapi.MsgOptionBlocks(blocks(shown, c.buttonsNow())...),
 	}
 	if prev.Channel != "" && prev.TS != "" {
+		if err := c.pace(ctx, prev.Channel); err != nil {
+			return notify.Ref{}, err
+		}
 		ref, err := c.update(ctx, prev, opts)
 		switch slackCode(err) {
-		case "message_not_found", "channel_not_found", "cant_update_message":
+		case "message_not_found", "channel_not_found", "cant_update_message", "edit_window_closed":
 			c.log.Warn("Slack message to update is gone; posting a new one", "key", key, "channel", prev.Channel, "ts", prev.TS, "err", err)
 		default:
 			return ref, err
 		}
+	}
+	if err := c.pace(ctx, c.channel); err != nil {
+		return notify.Ref{}, err
 	}
 	return c.post(ctx, opts)
 }

@@ -42,8 +42,9 @@ func newTestClient(t *testing.T, f *slackfake.Fake, edit func(*Options)) (*Clien
 	o := Options{
 		BotToken: botToken, AppToken: appToken, Channel: "C0REPORTS",
 		Approvers: []string{"U0ALICE"}, APIURL: f.APIURL(),
-		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		CallTimeout: 5 * time.Second,
+		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		CallTimeout:  5 * time.Second,
+		PostInterval: -1, // pacing has tests of its own, on a test clock
 	}
 	if edit != nil {
 		edit(&o)

@@ -1,17 +1,11 @@
 package slack
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-
-	slackapi "github.com/slack-go/slack"
-
-	"github.com/renewd/renewd/internal/notify"
 )
 
 // tokenTransport moves the "token" slack-go puts in the form body of
@@ -56,57 +50,4 @@ func withBody(req *http.Request, body []byte) *http.Request {
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(body))), nil }
 	out.ContentLength = int64(len(body))
 	return out
-}
-
-// apiError is a failed Slack call, with every token redacted from its
-// text. It does not wrap slack-go's error, so that nothing can print the
-// original; Code keeps Slack's error code ("message_not_found") and Status
-// the HTTP status (0 when there was no HTTP answer).
-type apiError struct {
-	Call   string
-	Code   string
-	Status int
-	text   string
-	ctxErr error // context.Canceled or DeadlineExceeded when the call ran out of time
-}
-
-func (e *apiError) Error() string { return "slack " + e.Call + ": " + e.text }
-func (e *apiError) Unwrap() error { return e.ctxErr }
-
-// callError turns a slack-go error into an error safe to log: a 429 with
-// Retry-After becomes a *notify.RetryAfterError, anything else an
-// *apiError. It returns nil for nil.
-func (c *Client) callError(call string, err error) error {
-	if err == nil {
-		return nil
-	}
-	e := &apiError{Call: call, text: c.redact(err.Error())}
-	var slackErr slackapi.SlackErrorResponse
-	var status slackapi.StatusCodeError
-	var limited *slackapi.RateLimitedError
-	switch {
-	case errors.As(err, &limited):
-		e.Status = http.StatusTooManyRequests
-		e.text = "rate limited"
-		return &notify.RetryAfterError{After: limited.RetryAfter, Err: e}
-	case errors.As(err, &slackErr):
-		e.Code = slackErr.Err
-	case errors.As(err, &status):
-		e.Status = status.Code
-	}
-	for _, ce := range []error{context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, ce) {
-			e.ctxErr = ce
-		}
-	}
-	return e
-}
-
-// slackCode returns the Slack error code of an error from callError, or "".
-func slackCode(err error) string {
-	var e *apiError
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
 }

@@ -7,10 +7,23 @@
 // A *Fake listens on loopback (httptest, through slacktest): point the real
 // slack-go client (renewd's internal/slack) at APIURL. Every Web API call is
 // recorded with its method, Authorization header, raw body and the fields
-// renewd sends (channel, ts, text, blocks, user), in the order they came.
-// Tests script failures per method (Fail: HTTP 500, 429 with Retry-After, a
-// Slack error code), or a whole outage of the chat methods (Outage, then
-// Recover), and wait for what they expect with Await, never with a sleep.
+// renewd sends (channel, ts, text, blocks, user), in the order they came;
+// a method the fake does not play answers {"ok": true} and is recorded too.
+// Tests script failures per method, any method (Fail: HTTP 500, 404, 429
+// with Retry-After, any Slack error code, a dropped connection), or a
+// whole outage of the chat methods (Outage, then Recover), and wait for
+// what they expect with Await, never with a sleep.
+//
+// Options.PostInterval plays Slack's pace of about one message a second
+// per channel: a chat.postMessage or chat.update within that time of the
+// last accepted one in its channel is answered 429 with Retry-After, by
+// the fake's clock (Options.Now), so a test on a simulated clock runs at
+// full speed. RevokeAppToken and RestoreAppToken play an app token
+// revoked at Slack (open websockets are closed, apps.connections.open
+// answers token_revoked) and restored.
+//
+// Unlike slacktest's own chat.postMessage, whose timestamps are whole
+// seconds, the fake gives every message a distinct ts.
 //
 // When Options name the tokens, the fake answers invalid_auth to a call
 // that does not carry the right one, as Slack does; Leaks finds a token
@@ -34,8 +47,9 @@ import (
 	"github.com/slack-go/slack/slacktest"
 )
 
-// The Web API methods the fake records; any other method gets slacktest's
-// canned answer and is not recorded.
+// The Web API methods the fake plays. A method slacktest plays (auth.test,
+// users.info...) gets slacktest's canned answer and is not recorded; any
+// other is recorded and answered {"ok": true}, or as Fail scripts it.
 const (
 	PostMessage     = "chat.postMessage"
 	Update          = "chat.update"
@@ -59,8 +73,13 @@ type Options struct {
 	// AckTimeout bounds Click's wait for the client's ack; 0 means
 	// DefaultAckTimeout.
 	AckTimeout time.Duration
-	// Now stamps the recorded calls; nil means time.Now.
+	// Now stamps the recorded calls and paces them; nil means time.Now.
 	Now func() time.Time
+	// PostInterval, when positive, is the least time between two accepted
+	// chat.postMessage or chat.update calls in one channel; a call sooner
+	// is answered 429 with a Retry-After of the whole seconds left (at
+	// least 1).
+	PostInterval time.Duration
 }
 
 // Call is one recorded Web API request and how the fake answered it.
@@ -92,6 +111,8 @@ type Fault struct {
 	RetryAfter string
 	// Code is Slack's error code ("message_not_found", "invalid_auth").
 	Code string
+	// Drop closes the connection without an answer (a network error).
+	Drop bool
 }
 
 // Times returns n copies of f, for Fail.
@@ -116,6 +137,9 @@ type Fake struct {
 	nextTS  int
 	nextEnv int
 
+	lastPost map[string]time.Time // channel -> last accepted post or edit
+	revoked  bool                 // the app token is revoked
+
 	frames chan string // envelopes waiting for a websocket to carry them
 	acks   []string
 	acked  map[string]chan struct{}
@@ -133,18 +157,22 @@ func New(opts Options) *Fake {
 		opts.Now = time.Now
 	}
 	f := &Fake{
-		opts:    opts,
-		changed: make(chan struct{}),
-		faults:  map[string][]Fault{},
-		frames:  make(chan string, 64),
-		acked:   map[string]chan struct{}{},
-		conns:   map[*websocket.Conn]bool{},
+		opts:     opts,
+		changed:  make(chan struct{}),
+		faults:   map[string][]Fault{},
+		lastPost: map[string]time.Time{},
+		frames:   make(chan string, 64),
+		acked:    map[string]chan struct{}{},
+		conns:    map[*websocket.Conn]bool{},
 	}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for _, m := range []string{PostMessage, Update, PostEphemeral, ConnectionsOpen} {
 			c.Handle("/"+m, f.handler(m))
 		}
 		c.Handle("/ws", slacktest.Websocket(f.socket))
+		c.Handle("/", func(w http.ResponseWriter, r *http.Request) {
+			f.handler(strings.TrimPrefix(r.URL.Path, "/"))(w, r)
+		})
 	})
 	f.srv.Start()
 	return f
@@ -162,52 +190,6 @@ func (f *Fake) Close() {
 	}
 	f.mu.Unlock()
 	f.srv.Stop()
-}
-
-// Fail makes the next len(faults) calls of method (or of any chat method,
-// with AnyChat) fail as scripted, after the faults already queued.
-func (f *Fake) Fail(method string, faults ...Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.faults[method] = append(f.faults[method], faults...)
-}
-
-// Outage makes every chat.* call fail with ft until Recover. Scripted
-// faults (Fail) come first.
-func (f *Fake) Outage(ft Fault) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.outage = &ft
-}
-
-// Recover ends an Outage.
-func (f *Fake) Recover() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.outage = nil
-}
-
-// takeFault returns the fault for this call of method, nil for a success.
-func (f *Fake) takeFault(method string) *Fault {
-	keys := []string{method}
-	if strings.HasPrefix(method, "chat.") {
-		keys = append(keys, AnyChat)
-	}
-	for _, k := range keys {
-		if q := f.faults[k]; len(q) > 0 {
-			ft := q[0]
-			f.faults[k] = q[1:]
-			if ft == (Fault{}) {
-				return nil
-			}
-			return &ft
-		}
-	}
-	if f.outage != nil && strings.HasPrefix(method, "chat.") {
-		ft := *f.outage
-		return &ft
-	}
-	return nil
 }
 
 // authorized reports whether the call carries the token method needs.
@@ -237,8 +219,16 @@ func (f *Fake) handler(method string) http.HandlerFunc {
 		if ft == nil && !f.authorized(method, r, form) {
 			ft = &Fault{Code: "invalid_auth"}
 		}
+		if ft == nil && method == ConnectionsOpen && f.revoked {
+			ft = &Fault{Code: "token_revoked"}
+		}
+		if ft == nil {
+			ft = f.paced(method, rec.Channel, rec.At)
+		}
 		resp := map[string]any{"ok": true}
 		switch {
+		case ft != nil && ft.Drop:
+			rec.Status = 0
 		case ft != nil && ft.Status != 0:
 			rec.Status = ft.Status
 		case ft != nil:
@@ -251,6 +241,14 @@ func (f *Fake) handler(method string) http.HandlerFunc {
 		f.record(rec)
 		f.mu.Unlock()
 
+		if ft != nil && ft.Drop {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+					return
+				}
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		if ft != nil && ft.Status != 0 {
 			if ft.RetryAfter != "" {

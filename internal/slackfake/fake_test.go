@@ -121,3 +121,71 @@ func describeCalls(calls []Call) []string {
 	}
 	return out
 }
+
+// Posts and edits in one channel faster than PostInterval get 429 with the
+// seconds left, by the fake's clock; other channels and ephemerals do not
+// count; a 429 does not reset the pace.
+func TestPostIntervalPerChannel(t *testing.T) {
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	f := New(Options{Now: func() time.Time { return now }, PostInterval: 2 * time.Second})
+	defer f.Close()
+	type answer struct {
+		Status     int
+		RetryAfter string
+	}
+	call := func(method, channel string) answer {
+		s, ra, _ := post(t, f, method, "", url.Values{"channel": {channel}, "ts": {"1.1"}, "user": {"U1"}})
+		return answer{s, ra}
+	}
+	var got []answer
+	got = append(got, call(PostMessage, "C1"), call(PostMessage, "C2"), call(PostEphemeral, "C1"))
+	now = now.Add(500 * time.Millisecond)
+	got = append(got, call(Update, "C1"))
+	now = now.Add(1400 * time.Millisecond)
+	got = append(got, call(PostMessage, "C1"))
+	now = now.Add(100 * time.Millisecond)
+	got = append(got, call(Update, "C1"), call(PostMessage, "C1"))
+	want := []answer{{200, ""}, {200, ""}, {200, ""}, {429, "2"}, {429, "1"}, {200, ""}, {429, "2"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("answers (-want +got):\n%s", d)
+	}
+}
+
+// Any method can be scripted, and one the fake does not play is recorded.
+func TestAnyMethodAndDrop(t *testing.T) {
+	f := New(Options{})
+	defer f.Close()
+	f.Fail("conversations.join", Fault{Code: "is_archived"}, Fault{Status: 404})
+	for _, want := range []string{"is_archived", ""} {
+		if _, _, code := post(t, f, "conversations.join", "", nil); code != want {
+			t.Errorf("conversations.join: %q, want %q", code, want)
+		}
+	}
+	if s, _, code := post(t, f, "chat.delete", "", nil); s != 200 || code != "" {
+		t.Errorf("an unscripted method: %d %q, want 200 ok", s, code)
+	}
+	if n := len(f.CallsOf("conversations.join")); n != 2 {
+		t.Errorf("%d conversations.join calls recorded, want 2", n)
+	}
+	f.Fail(PostMessage, Fault{Drop: true})
+	req, _ := http.NewRequest(http.MethodPost, f.APIURL()+PostMessage, strings.NewReader("channel=C1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("a dropped call answered %s", resp.Status)
+	}
+}
+
+// A revoked app token closes the websockets and is refused until restored.
+func TestRevokeAndRestoreAppToken(t *testing.T) {
+	f := New(Options{AppToken: "xapp-1"})
+	defer f.Close()
+	f.RevokeAppToken()
+	if _, _, code := post(t, f, ConnectionsOpen, "xapp-1", nil); code != "token_revoked" {
+		t.Errorf("revoked: %q, want token_revoked", code)
+	}
+	f.RestoreAppToken()
+	if _, _, code := post(t, f, ConnectionsOpen, "xapp-1", nil); code != "" {
+		t.Errorf("restored: %q, want ok", code)
+	}
+}

@@ -17,9 +17,9 @@ const ApprovalBlock = "renewd_approval"
 // queue for the next connection.
 func (f *Fake) socket(conn *websocket.Conn) {
 	f.mu.Lock()
-	if f.closed {
+	if f.closed || f.revoked {
 		f.mu.Unlock()
-		return
+		return // a websocket opened just as the token was revoked
 	}
 	f.conns[conn] = true
 	f.opened++

@@ -62,7 +62,8 @@ func (l *Ledger) Enqueue(reports ...Report) error {
 }
 
 // EnqueueOnce puts a report in the outbox unless a report with the same
-// key is already waiting there or was delivered (its message ref is kept).
+// key is already waiting there, is parked, or was delivered (its message
+// ref is kept).
 // It reports whether it queued the report. It is for notices that every
 // cycle would otherwise repeat, and that a restart during a Slack outage
 // would queue twice.
@@ -71,6 +72,9 @@ func (l *Ledger) EnqueueOnce(r Report) (bool, error) {
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketMessages).Get([]byte(r.Key)) != nil {
 			return nil
+		}
+		if parked, err := parkedHas(tx, r.Key); err != nil || parked {
+			return err // a parked report is still waiting: RequeueParked
 		}
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
