@@ -72,3 +72,20 @@ func (p Period) String() string {
 // Equal reports whether two periods renew for the same calendar length
 // (P12M equals P1Y).
 func (p Period) Equal(q Period) bool { return p.String() == q.String() }
+
+// OVHIntervals are the renewal periods OVH offers (service.renew.Interval,
+// ovh-api.md), in renewd's canonical spelling. A rule asking for any other
+// would never find a strategy: check-config refuses it.
+var OVHIntervals = []string{"P1M", "P3M", "P6M", "P1Y", "P2Y", "P3Y"}
+
+// OVHInterval reports whether OVH offers renewals for this period (P12M is
+// P1Y, so it is).
+func (p Period) OVHInterval() bool {
+	s := p.String()
+	for _, v := range OVHIntervals {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

@@ -60,6 +60,9 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "- ovh\n", []string{`1: the config must be a mapping of settings (key: value), not a list`}},
 		{"two documents", "ovh: {endpoint: ovh-eu}\n---\nslack: {}\n", []string{`2: more than one YAML document; the config is one`}},
 		{"unknown key at the top", "schedul: '@daily'\n" + validBase, []string{`1: schedul: unknown key; did you mean schedule?`}},
+		{"a period OVH does not offer", strings.Replace(validBase, "    period: P3M\n", "    period: P2M\n", 1),
+			[]string{`8: policies[0].period: P2M is not a renewal period OVH offers (service.renew.Interval: P1M, P3M, P6M, P1Y, P2Y, P3Y)`}},
+		{"P12M is P1Y, which OVH offers", strings.Replace(validBase, "    period: P3M\n", "    period: P12M\n", 1), nil},
 		{"unknown key in a policy", strings.Replace(validBase, "    period: P3M\n", "    period: P3M\n    colour: blue\n", 1),
 			[]string{`9: policies[0].colour: unknown key (known keys: action, allow_bundle, approval, match, max_price, name, over_cap, payment, period, renew_before)`}},
 		{"misspelt required key", strings.Replace(validBase, "renew_before:", "renew_befor:", 1), []string{

@@ -92,8 +92,12 @@ func (v *validator) action(f string, r policy.Rule) {
 		}
 	}
 	renew := r.Action == policy.ActionRenew
-	if renew && r.Period.IsZero() {
+	switch {
+	case renew && r.Period.IsZero():
 		v.failf(f+".period", "is required for action renew: an ISO 8601 period such as P1M, P3M or P1Y")
+	case renew && !r.Period.OVHInterval():
+		v.failf(f+".period", "%s is not a renewal period OVH offers (service.renew.Interval: %s)",
+			r.Period, strings.Join(renewd.OVHIntervals, ", "))
 	}
 	if renew || v.given(f+".max_price") {
 		switch {

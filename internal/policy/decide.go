@@ -31,12 +31,15 @@ const (
 	Uncovered
 	// Unwatched: no rule covers the service and it is not close to expiry: nothing to say yet.
 	Unwatched
+	// Unreadable: OVH's answer for the service could not be read (see
+	// renewd.Service.Problem): reported, never acted on, whatever the rules.
+	Unreadable
 )
 
 var verdictNames = map[Verdict]string{
 	NotDue: "not-due", Renew: "renew", Notify: "notify", Ignored: "ignore",
 	Automatic: "ovh-automatic", WithParent: "with-parent", UnknownMode: "unknown-mode",
-	NoExpiration: "no-expiration", Uncovered: "uncovered", Unwatched: "unwatched",
+	NoExpiration: "no-expiration", Uncovered: "uncovered", Unwatched: "unwatched", Unreadable: "unreadable",
 }
 
 func (v Verdict) String() string { return verdictNames[v] }
@@ -44,7 +47,7 @@ func (v Verdict) String() string { return verdictNames[v] }
 // Reportable reports whether the verdict is one the operator must hear about.
 func (v Verdict) Reportable() bool {
 	switch v {
-	case Notify, Automatic, WithParent, UnknownMode, NoExpiration, Uncovered:
+	case Notify, Automatic, WithParent, UnknownMode, NoExpiration, Uncovered, Unreadable:
 		return true
 	}
 	return false
@@ -67,6 +70,13 @@ type Decision struct {
 // service no rule matches is never acted on.
 func Decide(now time.Time, s renewd.Service, p Policy) Decision {
 	r := p.Covering(s)
+	if s.Problem != "" {
+		d := Decision{Verdict: Unreadable, Rule: r, Reason: "OVH's answer for it cannot be read: " + s.Problem}
+		if r != nil {
+			d.Reason += ", rule " + r.Name
+		}
+		return d
+	}
 	exp := s.Expiration.Start()
 	if r == nil {
 		if !s.Expiration.IsZero() && exp.Sub(now) <= p.ReportWithin {

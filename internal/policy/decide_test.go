@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -189,5 +190,21 @@ func TestVerdictReportable(t *testing.T) {
 			t.Errorf("Verdict(%d).String() = %q: empty or not unique", int(v), s)
 		}
 		names[v.String()] = true
+	}
+}
+
+// A service whose answer OVH sent in no readable form is reported as
+// unreadable, covered or not, and never renewed.
+func TestDecideUnreadable(t *testing.T) {
+	p := testPolicy()
+	for _, s := range []renewd.Service{
+		service("eu", "vps", "vps-1.vps.ovh.net", 1, 9*day, "manual"),
+		service("eu", "cloud/project", "abc123", 2, 9*day, "manual"),
+	} {
+		s.Problem = `expiration "2026-13-40" is not a date`
+		d := policy.Decide(now, s, p)
+		if d.Verdict != policy.Unreadable || !d.Verdict.Reportable() || !strings.Contains(d.Reason, "cannot be read") {
+			t.Errorf("%s: %s (%s), want unreadable", s.Name, d.Verdict, d.Reason)
+		}
 	}
 }

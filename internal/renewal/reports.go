@@ -151,6 +151,8 @@ func (c *cycle) notice(svc renewd.Service, d policy.Decision) {
 		kind = renewd.ReportUncovered
 	case policy.Automatic:
 		kind = renewd.ReportAutomatic
+	case policy.Unreadable:
+		kind = renewd.ReportFailed
 	}
 	key := fmt.Sprintf("notice/%s/%s", svc.Term(), d.Verdict)
 	if c.dry || c.e.noticed(key) {

@@ -53,6 +53,9 @@ type Outcome struct {
 // NotRenewed reports whether the outcome is a due, covered renewal that did
 // not get paid: the cases `renewd once` exits 1 for.
 func (o Outcome) NotRenewed() bool {
+	if o.Verdict == policy.Unreadable {
+		return true // it may be due: renewd cannot tell, and did nothing
+	}
 	if o.Verdict != policy.Renew {
 		return false
 	}
