@@ -167,7 +167,7 @@ func (l *Ledger) transition(tx *bolt.Tx, a transitionArgs) (Record, error) {
 	if found {
 		prev = old
 	}
-	if err := checkMoney(tx, key, prev, rec); err != nil {
+	if err := checkMoney(prev, rec); err != nil {
 		return Record{}, fmt.Errorf("transition %s from %s to %s: %w", key, from, a.to, err)
 	}
 
@@ -216,7 +216,7 @@ func checkTransition(key string, rec Record, found bool, to Status, viaDecide bo
 // checkMoney refuses the moves that could pay twice or pay the wrong
 // order, comparing the record before (old; zero for a new record) and
 // after the change.
-func checkMoney(tx *bolt.Tx, key string, old, rec Record) error {
+func checkMoney(old, rec Record) error {
 	switch rec.Status {
 	case StatusOrdering:
 		if old.OrderID != 0 || len(old.OtherOrders) > 0 {
@@ -229,11 +229,10 @@ func checkMoney(tx *bolt.Tx, key string, old, rec Record) error {
 			return ErrNoOVHTime
 		}
 	case StatusOrdered:
+		// Another order than the recorded one is refused below: it is not
+		// among the term's orders.
 		if rec.OrderID == 0 {
 			return fmt.Errorf("ordered needs an order id: %w", ErrOrderMismatch)
-		}
-		if old.OrderID != 0 && rec.OrderID != old.OrderID {
-			return fmt.Errorf("order %d is recorded, not %d: %w", old.OrderID, rec.OrderID, ErrOrderMismatch)
 		}
 	case StatusPaying:
 		if old.OrderID == 0 || rec.OrderID != old.OrderID {
@@ -267,15 +266,8 @@ func checkMoney(tx *bolt.Tx, key string, old, rec Record) error {
 	if held := append([]int64{rec.OrderID}, rec.OtherOrders...); !isSubset(held, append(known, 0)) {
 		return fmt.Errorf("orders %v are not the term's (%v): %w", held, known, ErrOrderMismatch)
 	}
-	if rec.OrderID != 0 && rec.OrderID != old.OrderID {
-		owner, err := orderOwner(tx, rec.Term.Account, rec.OrderID)
-		if err != nil {
-			return err
-		}
-		if owner != "" && owner != key {
-			return fmt.Errorf("order %d belongs to term %s: %w", rec.OrderID, owner, ErrOrderMismatch)
-		}
-	}
+	// An order another term recorded is refused when the orders index is
+	// written (indexOrders), in the same transaction.
 	return nil
 }
 
