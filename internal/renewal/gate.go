@@ -108,6 +108,9 @@ func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) 
 			return true, "the orders in flight do not add up to a usable amount"
 		}
 	}
+	if !add(c.e.planned.Load()) { // renewd plan: what earlier terms of the plan would commit
+		return true, "the plan's renewals do not add up to a usable amount"
+	}
 	if !add(price.Ucents) {
 		return true, "the price and the month's spending do not add up to a usable amount"
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,25 +64,31 @@ func Plan(ctx context.Context, s Settings, ledger LedgerReader, now time.Time) (
 		ledger = emptyLedger{}
 	}
 	e := New(Options{Ledger: readOnly{ledger}, Now: func() time.Time { return now }})
-	rows := make([][]PlanRow, len(s.Accounts))
+	// Inventories run concurrently, as in a cycle; the walks then run one
+	// account after the other, as in a cycle, so that the budget sees what
+	// the accounts before would commit.
+	invs := make([][]renewd.Service, len(s.Accounts))
 	errs := make([]error, len(s.Accounts))
 	var wg sync.WaitGroup
 	for i, a := range s.Accounts {
-		wg.Go(func() { rows[i], errs[i] = e.planAccount(ctx, s, a, now) })
+		wg.Go(func() {
+			invs[i], errs[i] = a.Services(ctx)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("inventory of account %s: %w", a.Account(), errs[i])
+			}
+		})
 	}
 	wg.Wait()
 	var all []PlanRow
-	for _, r := range rows {
-		all = append(all, r...)
+	for i, a := range s.Accounts {
+		if errs[i] == nil {
+			all = append(all, e.planAccount(ctx, s, a, invs[i], now)...)
+		}
 	}
 	return all, errors.Join(errs...)
 }
 
-func (e *Engine) planAccount(ctx context.Context, s Settings, a OVH, now time.Time) ([]PlanRow, error) {
-	services, err := a.Services(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("inventory of account %s: %w", a.Account(), err)
-	}
+func (e *Engine) planAccount(ctx context.Context, s Settings, a OVH, services []renewd.Service, now time.Time) []PlanRow {
 	c := e.newCycle(ctx, s, a, now.UTC(), true)
 	outs := c.run(ctx, services)
 	rows := make([]PlanRow, 0, len(outs))
@@ -102,7 +109,7 @@ func (e *Engine) planAccount(ctx context.Context, s Settings, a OVH, now time.Ti
 		}
 		rows = append(rows, row)
 	}
-	return rows, nil
+	return rows
 }
 
 // planWords says in a word or two what the outcome means in a plan.
@@ -153,6 +160,7 @@ func planQuote(ctx context.Context, a OVH, svc renewd.Service, rule policy.Rule,
 // would describes the first write or money call of a dry walk, and the
 // outcome a cycle would reach through it.
 func (c *cycle) would(t *term, m move) move {
+	c.e.planned.Add(m.commits)
 	switch m.kind {
 	case mvCreate:
 		return stop(ActPaid, "order and pay: %s", t.rec.Reason)
@@ -161,9 +169,9 @@ func (c *cycle) would(t *term, m move) move {
 	}
 	switch m.to {
 	case state.StatusOrdering:
-		return stop(ActPaid, "renew: %s", m.reason)
+		return stop(ActPaid, "order and pay: %s", strings.TrimPrefix(m.reason, "ordering: "))
 	case state.StatusPaying:
-		return stop(ActPaid, "pay: %s", m.reason)
+		return stop(ActPaid, "%s", m.reason)
 	case state.StatusOrdered:
 		return stop(ActPaid, "record the order and pay it: %s", m.reason)
 	case state.StatusAwaitingApproval:

@@ -19,6 +19,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/renewd/renewd"
@@ -170,6 +171,10 @@ type Engine struct {
 	onSilent func(account string)
 
 	mu sync.Mutex // one cycle at a time
+
+	// planned is, for a plan (dry walks), the money the terms walked so far
+	// would commit; the budget counts it, as a cycle's ledger would.
+	planned atomic.Int64
 
 	noticeMu sync.Mutex
 	// notices maps the notice keys queued by this process to the last cycle
