@@ -47,6 +47,7 @@ type env struct {
 	// them (envOptions.splitClocks) to jump the local one alone.
 	clock      *ovhfake.Clock
 	local      *ovhfake.Clock
+	start      time.Time // where both clocks started
 	accounts   []*account
 	ledgerPath string
 	ledger     *state.Ledger
@@ -58,6 +59,7 @@ type env struct {
 
 // envOptions adjust newEnv.
 type envOptions struct {
+	start         time.Time // where the clocks start; zero is t0
 	splitClocks   bool
 	deliveryAfter time.Duration                        // ovhfake.Options.DeliveryAfter: 0 its default, negative at once
 	scenario      func(now time.Time) ovhfake.Scenario // nil = SampleScenario
@@ -69,10 +71,14 @@ func newEnv(t *testing.T, rules []policy.Rule, opts envOptions) *env {
 	t.Helper()
 	ovhfake.IsolateEnv(t)
 
-	e := &env{t: t, clock: ovhfake.NewClock(t0), ledgerPath: filepath.Join(t.TempDir(), "renewd.db")}
+	e := &env{t: t, start: t0, ledgerPath: filepath.Join(t.TempDir(), "renewd.db")}
+	if !opts.start.IsZero() {
+		e.start = opts.start
+	}
+	e.clock = ovhfake.NewClock(e.start)
 	e.local = e.clock
 	if opts.splitClocks {
-		e.local = ovhfake.NewClock(t0)
+		e.local = ovhfake.NewClock(e.start)
 	}
 	e.addAccount("main", opts)
 	e.openLedger()
@@ -91,7 +97,7 @@ func (e *env) addAccount(name string, opts envOptions) *account {
 	if scenario == nil {
 		scenario = ovhfake.SampleScenario
 	}
-	fake := ovhfake.New(scenario(t0), ovhfake.Options{
+	fake := ovhfake.New(scenario(e.start), ovhfake.Options{
 		AppKey: testAppKey, AppSecret: testAppSecret, ConsumerKey: testConsumerKey,
 		Now: e.clock.Now, MaxSkew: -1, DeliveryAfter: opts.deliveryAfter,
 	})
@@ -290,3 +296,16 @@ func (a *account) behind(t *testing.T) *ovh.Client {
 
 // requests returns how many requests the fake saw on a route.
 func requests(f *ovhfake.Fake, route string) int { return f.Requests()[route] }
+
+// termOf is the first account's term of a SampleScenario service as the
+// scenario started (its expiration before any renewal).
+func (e *env) termOf(id int64) renewd.Term {
+	e.t.Helper()
+	for _, s := range ovhfake.SampleScenario(e.start).Services {
+		if s.ID == id {
+			return renewd.Term{Account: e.accounts[0].name, ServiceID: id, Expiration: s.Expiration}
+		}
+	}
+	e.t.Fatalf("SampleScenario has no service %d", id)
+	return renewd.Term{}
+}
