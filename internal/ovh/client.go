@@ -12,8 +12,8 @@
 // it may take, and as far as they go: a service whose answer cannot be read
 // is returned with renewd.Service.Problem set rather than failing the
 // inventory, and a price is usable only when it passes every check of
-// readPrice (Strategy.PriceErr, Order.PriceErr say why not). docs/design.md,
-// "Reading OVH's answers", lists the rules.
+// readPrice (Strategy.PriceErr, Order.PriceErr say why not).
+// docs/ovh-answers.md lists the rules.
 //
 // A Client is safe for concurrent use.
 package ovh
