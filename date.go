@@ -94,7 +94,11 @@ func (d Date) valid() bool {
 	if d.Year < 1 || d.Year > 9999 || d.Month < 1 || d.Month > 12 || d.Day < 1 {
 		return false
 	}
-	return DateOf(d.Start()) == d
+	// time.Date normalises 2026-02-30 to March 2nd: a date is valid when it
+	// comes back as written. (Not through DateOf: 0001-01-01 is the zero
+	// time, which DateOf reads as "no date".)
+	y, m, day := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Date()
+	return y == d.Year && m == d.Month && day == d.Day
 }
 
 // IsZero reports whether d is the zero Date ("no date").
