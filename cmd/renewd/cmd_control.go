@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/renewd/renewd/internal/control"
+	"github.com/renewd/renewd/internal/renewal"
 )
 
 // daemonFor returns a client of the daemon that answers on the config's
@@ -75,8 +76,8 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 		}
 	} else {
 		fmt.Fprintf(w, "Last cycle %s (took %s): %d paid, %d refused, %d awaiting approval, %d failed",
-			stamp(c.Finished), c.Finished.Sub(c.Started).Round(time.Millisecond), c.Counts["paid"], c.Counts["refused"],
-			c.Counts["awaiting-approval"], c.Counts["failed"])
+			stamp(c.Finished), c.Finished.Sub(c.Started).Round(time.Millisecond), c.Counts[string(renewal.ActPaid)], c.Counts[string(renewal.ActRefused)],
+			c.Counts[string(renewal.ActAwaiting)], c.Counts[string(renewal.ActFailed)])
 		if c.NotRenewed {
 			fmt.Fprint(w, "; something due was left unrenewed")
 		}

@@ -133,7 +133,7 @@ func decide(ctx context.Context, e *env, verb string, args []string) error {
 	if err != nil {
 		return usageErr("--by: %v", err)
 	}
-	decision := map[string]string{"approve": "approved", "deny": "denied"}[verb]
+	decision := map[string]string{"approve": string(state.DecisionApproved), "deny": string(state.DecisionDenied)}[verb]
 	if cl, err := daemonFor(ctx, e, &c); err != nil {
 		return err
 	} else if cl != nil {
@@ -180,7 +180,7 @@ func approvalID(l *state.Ledger, arg string) (string, error) {
 	if !ok {
 		return "", &exitError{code: exitNotDone, err: fmt.Errorf("no term %s in the ledger", term)}
 	}
-	if rec.Approval == nil || rec.Status != "awaiting_approval" {
+	if rec.Approval == nil || rec.Status != state.StatusAwaitingApproval {
 		return "", &exitError{code: exitNotDone, err: fmt.Errorf("term %s is %s, not awaiting approval", term, rec.Status)}
 	}
 	return rec.Approval.ID, nil
@@ -215,9 +215,9 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// openStatuses are the statuses `status` lists: everything not settled.
-var openStatuses = []state.Status{"due", "awaiting_approval", "approved", "approval_expired", "ordering", "ordered",
-	"paying", "paid", "undelivered", "failed", "refused"}
+// openStatuses are the statuses `status` lists: every status a term can
+// still leave, from the ledger's own table.
+var openStatuses = state.OpenStatuses()
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
 	var c common
@@ -291,7 +291,7 @@ func writeStatus(w io.Writer, recs []state.Record, us []state.UnreadableRecord, 
 			price = r.QuoteUcents
 		}
 		note := r.Reason
-		if r.Status == "awaiting_approval" && r.Approval != nil {
+		if r.Status == state.StatusAwaitingApproval && r.Approval != nil {
 			note = fmt.Sprintf("approval %s until %s: %s", r.Approval.ID, r.Approval.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), r.Reason)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Term, r.ServiceName, r.Status, orderID(r.OrderID),

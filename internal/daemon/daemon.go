@@ -38,6 +38,9 @@ type Metrics interface {
 	// Spent is called after each recorded payment, with its amount without
 	// tax in micro-cents.
 	Spent(account, currency string, ucents int64)
+	// NotActed is called for each due, covered service a cycle left in no
+	// accounted state (renewal.Options.OnSilent).
+	NotActed(account string)
 	// LedgerUnreadable is called with the number of the ledger's records
 	// that cannot be decoded, at start, after each cycle, and whenever the
 	// daemon reads the list (status, /healthz).
@@ -167,6 +170,7 @@ func New(opts Options) (*Daemon, error) {
 		eo := renewal.Options{Ledger: opts.Ledger, Logger: d.log, Now: opts.Now}
 		if opts.Metrics != nil {
 			eo.OnPaid = opts.Metrics.Spent
+			eo.OnSilent = opts.Metrics.NotActed
 		}
 		d.engine = renewal.New(eo)
 	}

@@ -195,6 +195,8 @@ func (m *testMetrics) LedgerUnreadable(n int) {
 	m.unreadable = n
 }
 
+func (m *testMetrics) NotActed(string) {}
+
 func (m *testMetrics) Spent(account, currency string, ucents int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

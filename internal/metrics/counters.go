@@ -16,6 +16,13 @@ func (m *Metrics) Spent(account, currency string, ucents int64) {
 	m.spent.WithLabelValues(currency).Add(float64(ucents) / ucentsPerUnit)
 }
 
+// NotActed counts a due, covered service a cycle left in no state the
+// operator is told of (renewd's no-silent-no-op rule turned it into a
+// reported failure). Any increase is a bug in renewd.
+func (m *Metrics) NotActed(account string) {
+	m.notActed.WithLabelValues(account).Inc()
+}
+
 // OVHRequest counts one HTTP attempt against the OVH API. route is the route
 // pattern ("GET /service/{id}"), never a concrete path, so the label set stays
 // bounded; code is the HTTP status, 0 for a network error (label "error").

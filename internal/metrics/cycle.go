@@ -101,6 +101,7 @@ func (m *Metrics) exposeService(at time.Time, o renewal.Outcome, prev exposed, h
 		m.renewalDue.DeleteLabelValues(svc.Account, id, prev.typ, prev.name)
 	}
 
+	m.notActed.WithLabelValues(svc.Account) // present at 0, so increase() sees the first one
 	labels := []string{svc.Account, id, svc.Type, svc.Name}
 	if svc.Expiration.IsZero() {
 		m.expiration.DeleteLabelValues(labels...)

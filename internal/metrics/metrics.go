@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/renewd/renewd/internal/policy"
+	"github.com/renewd/renewd/internal/state"
 )
 
 // Metric names, exported so that tests and alert checks refer to one spelling.
@@ -33,6 +34,7 @@ const (
 	NameLastCycleSuccess = "renewd_last_cycle_success_timestamp_seconds"
 	NameLastCycle        = "renewd_last_cycle_timestamp_seconds"
 	NameBuildInfo        = "renewd_build_info"
+	NameNotActed         = "renewd_due_not_acted_total"
 	NameLedgerUnreadable = "renewd_ledger_unreadable_records"
 	NameBudget           = "renewd_budget_monthly"
 	NameSpentThisMonth   = "renewd_spent_this_month"
@@ -44,11 +46,13 @@ const StateNone = "none"
 
 // States lists every value of the state label of renewd_service_state: the
 // ledger statuses, then StateNone. Exactly one is 1 for each service.
-var States = []string{
-	"due", "awaiting_approval", "approved", "denied", "approval_expired",
-	"ordering", "ordered", "paying", "paid", "delivered", "undelivered",
-	"failed", "refused", StateNone,
-}
+var States = func() []string {
+	var out []string
+	for _, s := range state.Statuses {
+		out = append(out, string(s))
+	}
+	return append(out, StateNone)
+}()
 
 // Metrics holds renewd's collectors and the per-service bookkeeping needed to
 // delete the series of services that leave the inventory. The zero value is
@@ -66,6 +70,7 @@ type Metrics struct {
 	// absent until the first cycle instead of reading 0.
 	lastOK *prometheus.GaugeVec
 	last   *prometheus.GaugeVec
+	notActed *prometheus.CounterVec
 	// unreadable is present from the start, at 0, so that an alert on it
 	// sees a series.
 	unreadable prometheus.Gauge
@@ -123,6 +128,10 @@ func New(version string) *Metrics {
 			Name: NameLastCycle,
 			Help: "When the last cycle ran, successful or not, as a Unix timestamp. Absent until one ends.",
 		}, nil),
+		notActed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NameNotActed,
+			Help: "Due, covered services a cycle left in no state renewd reports (not ordered, held, refused, failed or waiting); each was reported as a failure. Any increase is a bug in renewd.",
+		}, []string{"account"}),
 		unreadable: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: NameLedgerUnreadable,
 			Help: "Records of the ledger that cannot be decoded; their services are not renewed until the ledger is restored from a backup.",
@@ -152,7 +161,7 @@ func New(version string) *Metrics {
 		m.renewals.WithLabelValues(string(r)) // present at 0, so increase() sees the first one
 	}
 	m.reg.MustRegister(
-		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, m.unreadable, build,
+		m.expiration, m.renewalDue, m.state, m.renewals, m.spent, m.requests, m.lastOK, m.last, m.unreadable, m.notActed, build,
 		m.budget, m.monthSpent, m.socketMode, m.outbox,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
