@@ -68,8 +68,8 @@ type Metrics struct {
 	requests   *prometheus.CounterVec
 	// lastOK and last have no labels; they are vectors so that they stay
 	// absent until the first cycle instead of reading 0.
-	lastOK *prometheus.GaugeVec
-	last   *prometheus.GaugeVec
+	lastOK   *prometheus.GaugeVec
+	last     *prometheus.GaugeVec
 	notActed *prometheus.CounterVec
 	// unreadable is present from the start, at 0, so that an alert on it
 	// sees a series.
