@@ -53,10 +53,9 @@ func (m *bookMatch) alive(now time.Time) bool {
 // any term of the account needs (floor), so it is listed once.
 func (c *cycle) lookBook(t *term, name string, period renewd.Period, since time.Time) (*bookMatch, *move) {
 	if !c.book.fetched || since.Before(c.book.since) {
-		want := since
-		if !c.bookFloor.IsZero() && c.bookFloor.Before(want) {
-			want = c.bookFloor
-		}
+		// One list for the cycle: from the earliest date any term of the
+		// account needs, the adoption window or an intent to reconcile.
+		want := minTime(since, c.clockNow().Add(-adoptWindow), c.bookFloor)
 		c.book.want = want
 		m := fetch(factBook, 0)
 		return nil, &m
@@ -97,4 +96,15 @@ func (c *cycle) lookBook(t *term, name string, period renewd.Period, since time.
 		return &bookMatch{order: o, status: st}, nil
 	}
 	return nil, nil
+}
+
+// minTime is the earliest of the non-zero times.
+func minTime(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if !t.IsZero() && (out.IsZero() || t.Before(out)) {
+			out = t
+		}
+	}
+	return out
 }

@@ -58,12 +58,9 @@ func (c *cycle) fetch(ctx context.Context, t *term, m move) error {
 		}
 		t.statuses[m.orderID] = st
 	case factOrder:
-		o, err := c.ovh.Order(ctx, m.orderID)
+		o, err := c.ovh.Order(ctx, m.orderID) // an answer without its id carries the asked one
 		if err != nil {
 			return err
-		}
-		if o.ID == 0 {
-			o.ID = m.orderID
 		}
 		if t.orders == nil {
 			t.orders = map[int64]ovh.Order{}

@@ -24,17 +24,11 @@ type gateResult struct {
 
 // gate applies the cap, the approval rule and the monthly budget to a price.
 // An approval binds to the price it was given for: a price above it, by even
-// one micro-cent, asks again. A price that is not a usable amount is refused
-// before anything is compared.
+// one micro-cent, asks again. A price that is not a usable amount
+// (policy.PriceUnusable: not positive, or absurd) is refused before anything
+// is compared.
 func (c *cycle) gate(rule policy.Rule, price renewd.Money, t *term) gateResult {
-	if price.Ucents <= 0 {
-		return gateResult{gateRefuse, fmt.Sprintf("OVH gives no usable price (%s): renewd pays nothing it cannot check", price)}
-	}
-	approved := int64(-1)
-	if t.found && t.rec.Approval.Approved() {
-		approved = t.rec.Approval.PriceUcents
-	}
-	covered := price.Ucents <= approved
+	covered := t.found && t.rec.Approval.Approved() && price.Ucents <= t.rec.Approval.PriceUcents
 	switch policy.CheckPrice(rule, price.Ucents) {
 	case policy.PriceUnusable:
 		return gateResult{gateRefuse, "the price is not usable: " + policy.PriceReason(rule, price.Ucents)}
@@ -82,11 +76,12 @@ func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) 
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var spent int64
 	add := func(v int64) bool {
-		if v < 0 || spent > (1<<62)-v {
+		if v < 0 { // no amount renewd recorded is negative: one that is cannot be counted
 			return false
 		}
-		spent += v
-		return true
+		sum, err := renewd.AddUcents(spent, v)
+		spent = sum
+		return err == nil
 	}
 	for _, a := range c.s.Accounts {
 		m, err := c.e.ledger.SpentSince(a.Account(), month)
@@ -139,9 +134,6 @@ func (c *cycle) hold(t *term, g gateResult, price renewd.Money, services []int64
 			c.termReport(renewd.ReportRefused, g.why, "renewd checks the price again on every cycle while the service is due"))
 		m.then = func(t *term) { t.log.Warn("renewal refused", "reason", g.why) }
 		return m
-	}
-	if t.found && r.Status == state.StatusAwaitingApproval && r.Approval.Pending() && r.Approval.PriceUcents == price.Ucents {
-		return stop(ActAwaiting, "%s", g.why)
 	}
 	if t.found && r.Status == state.StatusApprovalExpired && r.Approval != nil && !r.Approval.DecidedAt.Before(c.now) {
 		return stop(ActAwaiting, "the approval request expired without an answer; asked again on the next cycle")
