@@ -49,7 +49,9 @@ type propRig struct {
 	t      testing.TB
 	seed   uint64
 	rng    *rand.Rand
-	clock  *ovhfake.Clock
+	clock  *ovhfake.Clock // OVH's
+	local  *ovhfake.Clock // renewd's own, which jumps now and then
+	silent int            // due, covered services left in no accounted state
 	fake   *ovhfake.Fake
 	client *ovh.Client
 	path   string
@@ -76,7 +78,7 @@ var propServices = []int64{201, 202, 203}
 func newPropRig(t testing.TB, seed uint64) *propRig {
 	t.Helper()
 	r := &propRig{t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		clock: ovhfake.NewClock(propStart), termOf: map[int64]propTerm{}}
+		clock: ovhfake.NewClock(propStart), local: ovhfake.NewClock(propStart), termOf: map[int64]propTerm{}}
 	sc := ovhfake.Scenario{PaymentMethods: []ovhfake.PaymentMethodFixture{
 		{ID: 9001, PaymentType: "CREDIT_CARD", Default: true},
 		{ID: 9002, PaymentType: "PAYPAL", MeanID: 777},
@@ -105,7 +107,7 @@ func newPropRig(t testing.TB, seed uint64) *propRig {
 
 	c, err := ovh.New(ovh.Options{Account: renewd.DefaultAccount, Endpoint: srv.URL + "/1.0",
 		AppKey: propAppKey, AppSecret: propAppSecret, ConsumerKey: propConsumerKey,
-		CallTimeout: propCallTimeout, RateLimit: rate.Inf, Now: r.clock.Now,
+		CallTimeout: propCallTimeout, RateLimit: rate.Inf, Now: r.local.Now,
 		Retry: []time.Duration{time.Second, time.Second},
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	if err != nil {
@@ -155,14 +157,14 @@ func (r *propRig) recordTerms(next http.Handler) http.Handler {
 }
 
 func (r *propRig) open() {
-	l, err := state.Open(r.path, state.Options{Now: r.clock.Now})
+	l, err := state.Open(r.path, state.Options{Now: r.local.Now})
 	if err != nil {
 		r.t.Fatalf("%s\nopen the ledger: %v", r.history(), err)
 	}
 	r.mu.Lock()
 	r.ledger = l
 	r.mu.Unlock()
-	r.engine = renewal.New(renewal.Options{Ledger: l, Now: r.clock.Now})
+	r.engine = renewal.New(renewal.Options{Ledger: l, Now: r.local.Now, OnSilent: func(string) { r.silent++ }})
 }
 
 func (r *propRig) crash() {
@@ -297,12 +299,24 @@ func (r *propRig) advance() {
 		d = time.Duration(24+r.rng.IntN(24)) * time.Hour
 	}
 	r.clock.Advance(d)
+	r.local.Advance(d)
 	r.logf("advance %s to %s", d, r.clock.Now().Format(time.RFC3339))
+}
+
+// jump moves renewd's own clock alone, as an NTP step or a resumed VM
+// does: forward or back by hours or days.
+func (r *propRig) jump() {
+	d := time.Duration(1+r.rng.IntN(96)) * time.Hour
+	if r.rng.IntN(2) == 0 {
+		d = -d
+	}
+	r.local.Advance(d)
+	r.logf("the local clock jumps %s to %s (OVH's is %s)", d, r.local.Now().Format(time.RFC3339), r.clock.Now().Format(time.RFC3339))
 }
 
 // step takes one random action.
 func (r *propRig) step() {
-	switch r.rng.IntN(12) {
+	switch r.rng.IntN(13) {
 	case 0, 1, 2:
 		r.logf("cycle")
 		r.cycle()
@@ -321,6 +335,8 @@ func (r *propRig) step() {
 		r.cycle()
 	case 9, 10:
 		r.advance()
+	case 11:
+		r.jump()
 	default:
 		id := propServices[r.rng.IntN(len(propServices))]
 		price := int64(propPrice)
@@ -338,9 +354,13 @@ func (r *propRig) step() {
 }
 
 // check verifies, on the fake's record, that no term was paid twice and no
-// payment went over its cap.
+// payment went over its cap, and that every due service ended each cycle
+// in a state renewd reports.
 func (r *propRig) check() {
 	r.t.Helper()
+	if r.silent > 0 {
+		r.t.Fatalf("%s\n%d due, covered service(s) ended a cycle in no accounted state", r.history(), r.silent)
+	}
 	orders := map[int64]ovhfake.OrderRecord{}
 	for _, o := range r.fake.Orders() {
 		orders[o.ID] = o
@@ -380,7 +400,9 @@ func (r *propRig) settle() {
 		r.fake.SetPrice(id, "P1M", propPrice)
 		r.fake.RaiseOrderPrice(id, propPrice)
 	}
+	r.local.Set(r.clock.Now()) // the local clock is right again
 	r.clock.Advance(13 * time.Hour)
+	r.local.Advance(13 * time.Hour)
 	svcs, err := r.client.Services(context.Background())
 	if err != nil {
 		r.t.Fatalf("%s\ninventory after clearing the faults: %v", r.history(), err)
@@ -395,6 +417,7 @@ func (r *propRig) settle() {
 	for i := range 4 {
 		if i > 0 {
 			r.clock.Advance(13 * time.Hour)
+			r.local.Advance(13 * time.Hour)
 		}
 		r.logf("at %s: cycle", r.clock.Now().Format(time.RFC3339))
 		r.cycle()
