@@ -135,3 +135,64 @@ func (e *env) reopenFrom(t *testing.T, fixture string) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestMergedRecordIsPaidThroughItsOtherOrder: the migration merged two
+// records of one term, one paying order 100000013, the other holding order
+// 100000012; OVH shows 100000012 paid. The term is paid through that order,
+// and 100000013 is never paid.
+func TestMergedRecordIsPaidThroughItsOtherOrder(t *testing.T) {
+	fixture, err := filepath.Abs(filepath.Join("..", "state", "testdata", "schema2", "collision.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	var svcs []ovhfake.ServiceFixture
+	for _, id := range []int64{2001, 2002, 2003, 2999} {
+		svcs = append(svcs, ovhfake.ServiceFixture{
+			ID: id, Name: "vps-" + itoa(id) + ".vps.ovh.net", Type: "vps", Expiration: renewd.MustDate("2026-12-05"),
+			Strategies: []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{id}, PriceUcents: 599_000_000}},
+		})
+	}
+	r := rule(t, "vps-monthly", "P1M", "10.00", 2001, 2002, 2003)
+	e := newEnv(t, []policy.Rule{r}, envOptions{start: start, scenario: func(time.Time) ovhfake.Scenario {
+		sc := ovhfake.SampleScenario(start)
+		sc.Services = svcs
+		return sc
+	}})
+	e.reopenFrom(t, fixture)
+	f := e.fake()
+	behind := e.accounts[0].behind(t)
+	ctx := context.Background()
+	order := func(id int64) int64 {
+		o, err := behind.CreateRenewOrder(ctx, id, ovh.Strategy{Period: renewd.Period{Months: 1}, PeriodText: "P1M", Services: []int64{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.ID
+	}
+	for range 10 { // the fake numbers from 100000001; the fixture's orders are 100000011 to 15
+		order(2999)
+	}
+	for i, id := range []int64{2001, 2002, 2002, 2003, 2003} {
+		if got := order(id); got != 100000011+int64(i) {
+			t.Fatalf("set-up: order %d, want %d", got, 100000011+int64(i))
+		}
+	}
+	for _, paid := range []int64{100000011, 100000012, 100000014, 100000015} {
+		if err := behind.Pay(ctx, paid, renewd.PaymentForm{Default: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.cycle()
+	tm := renewd.Term{Account: "main", ServiceID: 2002, Expiration: renewd.MustDate("2026-12-05")}
+	rec := e.record(tm)
+	if !rec.Paid() || rec.OrderID != 100000012 {
+		t.Fatalf("the merged term is %s with order %d, want paid with order 100000012", rec.Status, rec.OrderID)
+	}
+	if n := len(paymentsOf(f, 100000013)); n != 0 {
+		t.Errorf("order 100000013 paid %d times, want never: the term was paid through 100000012", n)
+	}
+	if n := requests(f, routePay); n != 4 { // the four set-up payments
+		t.Errorf("%d payment calls, want renewd to have made none", n-4)
+	}
+}
