@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ovh/go-ovh/ovh"
@@ -14,11 +15,16 @@ import (
 // CredentialPending is the Status of a key its owner has not validated yet.
 const CredentialPending = "pendingValidation"
 
-// KeyRequest returns go-ovh's request for a consumer key with exactly
-// renewd's rules (AccessRules), built with go-ovh's own NewCkRequest and
-// AddRule: what RequestConsumerKey sends, for `renewd auth --print`.
-func (c *Client) KeyRequest() *ovh.CkRequest {
-	api := c.api.pristine
+// KeyRequestJSON is the body of POST /auth/credential that
+// RequestConsumerKey sends, indented: exactly renewd's rules (AccessRules),
+// as go-ovh's own NewCkRequest and AddRule build them. It holds nothing
+// secret, and needs no credential: `renewd auth --print`.
+func KeyRequestJSON() ([]byte, error) {
+	return json.MarshalIndent(newCkRequest(new(ovh.Client)), "", "  ")
+}
+
+// newCkRequest is go-ovh's consumer-key request on api, with renewd's rules.
+func newCkRequest(api *ovh.Client) *ovh.CkRequest {
 	ck := api.NewCkRequest()
 	for _, r := range accessRules {
 		ck.AddRule(r.Method, r.Path)
@@ -26,10 +32,13 @@ func (c *Client) KeyRequest() *ovh.CkRequest {
 	return ck
 }
 
-// KeyRequestJSON is the body of POST /auth/credential that
-// RequestConsumerKey sends, indented: the access rules, nothing secret.
-func (c *Client) KeyRequestJSON() ([]byte, error) {
-	return json.MarshalIndent(c.KeyRequest(), "", "  ")
+// EndpointURL is the base URL go-ovh calls for an endpoint alias or URL
+// ("ovh-eu" is https://eu.api.ovh.com/1.0), "" for an unknown alias.
+func EndpointURL(endpoint string) string {
+	if strings.Contains(endpoint, "/") {
+		return endpoint
+	}
+	return ovh.Endpoints[endpoint]
 }
 
 // PendingKey is a consumer key OVH has issued and that waits for the
@@ -62,10 +71,7 @@ func (c *Client) RequestConsumerKey(ctx context.Context) (*PendingKey, error) {
 	*api = c.api.pristine
 	api.Client = c.newHTTPClient()
 	api.Timeout = c.callTimeout
-	ck := api.NewCkRequest()
-	for _, r := range accessRules {
-		ck.AddRule(r.Method, r.Path)
-	}
+	ck := newCkRequest(api)
 	type result struct {
 		state *ovh.CkValidationState
 		err   error
