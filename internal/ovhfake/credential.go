@@ -169,13 +169,14 @@ func globMatch(pattern, s string) bool {
 // must be validated (403 INVALID_CREDENTIAL, as OVH answers a key waiting
 // for validation, refused or expired, on every route), and its rules must
 // grant the call (403 NOT_GRANTED_CALL). With
-// Options.PendingCredentialReadable a key waiting for validation may read
-// GET /auth/currentCredential. The caller holds f.mu.
+// Options.PendingCredentialReadable a key that is not validated may read
+// GET /auth/currentCredential, which tells its state. The caller holds
+// f.mu.
 func (f *Fake) admit(c *credential, r *http.Request, now time.Time) (reply, bool) {
 	path := strings.TrimPrefix(r.URL.Path, basePath)
 	self := r.Method == http.MethodGet && path == "/auth/currentCredential"
 	switch st := c.statusAt(now); {
-	case st == CredentialPending && self && f.opts.PendingCredentialReadable:
+	case st != CredentialValidated && self && f.opts.PendingCredentialReadable:
 		return reply{}, true
 	case st != CredentialValidated:
 		return legacyError(http.StatusForbidden, "INVALID_CREDENTIAL", "This credential is not valid"), false

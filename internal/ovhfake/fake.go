@@ -67,10 +67,10 @@ type Options struct {
 	// /auth/currentCredential reports and the fake enforces (403
 	// NOT_GRANTED_CALL for a call no rule grants). Nil means AllRules.
 	Rules []AccessRule
-	// PendingCredentialReadable lets a key waiting for validation read GET
-	// /auth/currentCredential (status pendingValidation) instead of being
-	// answered 403 INVALID_CREDENTIAL there too; which OVH does is
-	// unconfirmed.
+	// PendingCredentialReadable lets a key that is not validated (waiting,
+	// refused, expired) read GET /auth/currentCredential, which tells its
+	// status, instead of being answered 403 INVALID_CREDENTIAL there too;
+	// which OVH does is unconfirmed.
 	PendingCredentialReadable bool
 }
 
