@@ -73,6 +73,7 @@ func (r *run) dateFilter(ctx context.Context, a Account, c Check, ids []int64) C
 		c.Status = Warn
 		c.Detail = fmt.Sprintf("accepted, but not honoured: order %d, dated %s, is also listed from one second after it "+
 			"(the filter is ignored, or read in another zone): renewd reads the lines of more orders than it needs", newest, at)
+		c.Fix = "nothing to fix: renewd still finds its orders, at more cost; report it with the output of --json"
 	default:
 		c.Status = OK
 		c.Detail = fmt.Sprintf("accepted and honoured (order %d, dated %s, is listed from a second before, not from a second after)", newest, at)
@@ -89,10 +90,12 @@ func cmpErr(errs ...error) error {
 	return nil
 }
 
-// orderLines reads the lines of the newest orders until one renews a
-// service (or looks as if it might), and says whether renewd would
-// recognise it as that service's renewal (ovh.OrderItem.Renews): what its
-// reconciliation relies on.
+// orderLines reads the lines of the newest orders, looking for one that
+// renews a service of the account, and says whether renewd would recognise
+// it as that service's renewal (ovh.OrderItem.Renews): what its
+// reconciliation relies on. Renewal lines that name no service of the
+// account, when none does, mean renewd reads the lines otherwise than OVH
+// writes them (or every service renewed was since removed).
 func (r *run) orderLines(ctx context.Context, a Account, services []renewd.Service, ids []int64, id, title func(string) string) Check {
 	c := Check{ID: id("orders.lines"), Title: title("renewal order lines")}
 	byName := map[string]renewd.Service{}
@@ -103,7 +106,7 @@ func (r *run) orderLines(ctx context.Context, a Account, services []renewd.Servi
 	slices.Sort(newest)
 	slices.Reverse(newest)
 	newest = newest[:min(len(newest), maxOrdersRead)]
-	var maybe string
+	var unnamed, maybe string
 	for _, oid := range newest {
 		items, err := a.OVH.OrderItems(ctx, oid)
 		if err != nil {
@@ -117,31 +120,34 @@ func (r *run) orderLines(ctx context.Context, a Account, services []renewd.Servi
 			}
 			svc, named := byName[strings.ToLower(it.Domain)]
 			isRenew := strings.EqualFold(it.Action, "renew") || it.DetailType == "RENEW"
-			shape := lineShape(it)
 			switch {
+			case isRenew && named:
+				return renewsCheck(c, oid, it, svc, lineShape(it))
+			case isRenew && unnamed == "":
+				unnamed = fmt.Sprintf("order %d's renewal line %s", oid, lineShape(it))
 			case !isRenew && named && maybe == "":
-				maybe = fmt.Sprintf("order %d's line %s names service %d but is not marked as a renewal: if it renews it, renewd would not recognise it", oid, shape, svc.ID)
-			case !isRenew:
-			case !named:
-				c.Status = Fail
-				c.Detail = fmt.Sprintf("order %d's renewal line %s names no service of the account: "+
-					"renewd matches an order to the service it renews by that name, and would not find this one when it reconciles", oid, shape)
-				c.Fix = "report it with the output of --json: renewd must learn this form before it can reconcile safely"
-				return c
-			default:
-				return renewsCheck(c, oid, it, svc, shape)
+				maybe = fmt.Sprintf("order %d's line %s names service %d but is not marked as a renewal: if it renews it, renewd would not recognise it",
+					oid, lineShape(it), svc.ID)
 			}
 		}
 	}
-	c.Status = Warn
-	c.Detail = "the account has no order in the last 400 days to check renewd's reading of a renewal against"
-	if len(newest) > 0 {
-		c.Detail = fmt.Sprintf("no renewal order among the account's %s to check renewd's reading against", count(len(newest), "newest order"))
+	switch {
+	case unnamed != "":
+		c.Status = Fail
+		c.Detail = unnamed + " names no service of the account, and no renewal line among the newest orders does: " +
+			"renewd matches an order to the service it renews by that name, and would not find its own when it reconciles"
+		c.Fix = "if the services these orders renewed are gone from the account, run doctor after the next renewal; otherwise report it with the output of --json"
+	case maybe != "":
+		c.Status, c.Detail = Warn, maybe
+		c.Fix = "run renewd doctor again after the first renewal (renewd's own, or one made by hand)"
+	default:
+		c.Status = Warn
+		c.Detail = "the account has no order in the last 400 days to check renewd's reading of a renewal against"
+		if len(newest) > 0 {
+			c.Detail = fmt.Sprintf("no renewal order among the account's %s to check renewd's reading against", count(len(newest), "newest order"))
+		}
+		c.Fix = "run renewd doctor again after the first renewal (renewd's own, or one made by hand)"
 	}
-	if maybe != "" {
-		c.Detail = maybe
-	}
-	c.Fix = "run renewd doctor again after the first renewal (renewd's own, or one made by hand)"
 	return c
 }
 
