@@ -144,7 +144,10 @@ func TestConsumerKeyRefusedAndBadRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if status, code := apiCode(t, c, "/auth/currentCredential"); status != 403 || code != "INVALID_CREDENTIAL" {
+	if err := c.Get("/auth/currentCredential", &rec); err != nil || rec.Status != CredentialRefused {
+		t.Errorf("PendingCredentialReadable, a refused key: record %+v, %v; want refused", rec, err)
+	}
+	if status, code := apiCode(t, c, "/service"); status != 403 || code != "INVALID_CREDENTIAL" {
 		t.Errorf("a refused key: %d %s", status, code)
 	}
 
