@@ -216,6 +216,24 @@ func TestAuthRefusals(t *testing.T) {
 			t.Errorf("the key file holds %q", data)
 		}
 	})
+	t.Run("a key file that appears while the owner validates", func(t *testing.T) {
+		o, ck := authCLI(t)
+		a := startAuth(t, "--config", o.config, "--poll", "1ms")
+		if err := os.WriteFile(ck, []byte("written-meanwhile\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a.decide(t, "validate")
+		code, printed := a.wait()
+		if code != exitNotDone || !strings.Contains(printed, "validated but was not written") {
+			t.Errorf("exit %d: %s", code, printed)
+		}
+		if data, _ := os.ReadFile(ck); string(data) != "written-meanwhile\n" {
+			t.Errorf("the file written meanwhile was replaced: %q", data)
+		}
+		if entries, _ := filepath.Glob(filepath.Join(filepath.Dir(ck), ".ck.new-*")); len(entries) != 0 {
+			t.Errorf("temporary files left: %v", entries)
+		}
+	})
 	t.Run("never validated", func(t *testing.T) {
 		o, ck := authCLI(t)
 		code, out, errs := runCLI(t, "auth", "--config", o.config, "--poll", "1ms", "--timeout", "30ms")

@@ -44,15 +44,22 @@ type harness struct {
 // t0 is the harness's clock: 2026-05-01 09:30 UTC.
 var t0 = time.Date(2026, 5, 1, 9, 30, 0, 0, time.UTC)
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith is newHarness with the sample scenario edited first.
+func newHarnessWith(t *testing.T, edit func(*ovhfake.Scenario)) *harness {
 	t.Helper()
 	ovhfake.IsolateEnv(t)
+	scen := ovhfake.SampleScenario(t0)
+	if edit != nil {
+		edit(&scen)
+	}
 	h := &harness{t: t, clock: ovhfake.NewClock(t0)}
 	var rules []ovhfake.AccessRule
 	for _, r := range ovh.AccessRules() {
 		rules = append(rules, ovhfake.AccessRule{Method: r.Method, Path: r.Path})
 	}
-	h.fake = ovhfake.New(ovhfake.SampleScenario(t0), ovhfake.Options{AppKey: testAK, AppSecret: testAS, ConsumerKey: testCK,
+	h.fake = ovhfake.New(scen, ovhfake.Options{AppKey: testAK, AppSecret: testAS, ConsumerKey: testCK,
 		Now: h.clock.Now, Rules: rules, MaxSkew: -1})
 	srv := httptest.NewServer(h.fake)
 	t.Cleanup(srv.Close)
@@ -209,4 +216,12 @@ func containsStr(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func slackUser(id, name string, bot bool) slackfake.User {
+	return slackfake.User{ID: id, Name: name, IsBot: bot}
+}
+
+func slackChannel(id, name string, archived bool) slackfake.Channel {
+	return slackfake.Channel{ID: id, Name: name, Archived: archived, Members: []string{slackfake.DefaultBotUser}}
 }

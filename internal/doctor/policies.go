@@ -45,24 +45,33 @@ func (r *run) rule(ctx context.Context, rule *policy.Rule, covered []accountServ
 		return
 	}
 	var manual []accountService
+	automatic := 0
 	for _, s := range covered {
-		if s.RenewMode != renewd.RenewAutomatic && s.Problem == "" && !s.Expiration.IsZero() {
+		switch {
+		case s.RenewMode == renewd.RenewAutomatic:
+			automatic++
+		case s.Problem == "" && !s.Expiration.IsZero():
 			manual = append(manual, s)
 		}
 	}
 	slices.SortFunc(manual, func(a, b accountService) int { return a.Expiration.Compare(b.Expiration) })
 	sample := manual[:min(len(manual), r.setup.Sample)]
-	r.add(r.offers(ctx, rule, sample, id, title))
+	r.add(r.offers(ctx, rule, sample, automatic == len(covered), id, title))
 	r.add(r.payment(ctx, rule, covered, id, title))
 }
 
 // offers reads the renewal strategies of the sample: each must offer the
 // rule's period (alone, or in a bundle where the rule allows one), at a
 // usable price, which is compared with the cap.
-func (r *run) offers(ctx context.Context, rule *policy.Rule, sample []accountService, id, title func(string) string) Check {
+func (r *run) offers(ctx context.Context, rule *policy.Rule, sample []accountService, allAutomatic bool, id, title func(string) string) Check {
 	period := Check{ID: id("period"), Title: title("period " + rule.Period.String())}
-	if len(sample) == 0 {
+	switch {
+	case len(sample) == 0 && allAutomatic:
 		period.Status, period.Detail = OK, "every service it covers is renewed automatically by OVH: renewd renews none"
+		return period
+	case len(sample) == 0:
+		period.Status, period.Detail = Warn, "not checked: no service it covers has an expiration renewd reads"
+		period.Fix = "see the services renewd cannot read, above"
 		return period
 	}
 	var missing, unusable, unread, over []string

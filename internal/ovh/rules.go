@@ -21,7 +21,8 @@ func (g AccessRule) Covers(r AccessRule) bool {
 
 // globCovers reports whether pattern g matches every string pattern r
 // matches, "*" matching any run of characters in both. ok[j] is whether
-// g[:i] covers r[:j], row by row.
+// g[:i] covers r[:j], row by row; a literal of g takes only the same
+// literal of r, a star of g any run of r.
 func globCovers(g, r string) bool {
 	ok := make([]bool, len(r)+1)
 	ok[0] = true
@@ -36,7 +37,7 @@ func globCovers(g, r string) bool {
 			}
 		} else {
 			for j := 1; j <= len(r); j++ {
-				next[j] = ok[j-1] && r[j-1] != '*' && r[j-1] == g[i]
+				next[j] = ok[j-1] && r[j-1] == g[i] // g[i] is no star: a star of r fails it
 			}
 		}
 		ok = next
