@@ -269,7 +269,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	second := out[strings.Index(out, "second cycle"):strings.Index(out, "renewd approve")]
+	second := out[strings.Index(out, "second cycle"):strings.Index(out, "== renewd approve")]
 	third := out[strings.Index(out, "third cycle"):]
 	// The approval is recorded under the user running the demo, with the
 	// demo's --by as a note.
@@ -278,6 +278,10 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []struct{ in, text string }{
+		{out, "== renewd doctor"},
+		{out, "✓ account default: consumer key rules"},
+		{out, "✗ policy vps-monthly: period P1M: not offered"},
+		{out, "every one a GET"},
 		{out, "Orders at OVH after plan: 0"},
 		{out, "[Approve] [Deny]"},
 		{third, "Renewed example.org (domain) for P1Y at 9.99 EUR"},

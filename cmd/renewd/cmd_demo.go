@@ -104,6 +104,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	now := time.Now().UTC()
 	fake := ovhfake.New(ovhfake.SampleScenario(now), ovhfake.Options{
 		AppKey: demoAppKey, AppSecret: demoAppSecret, ConsumerKey: demoConsumerKey,
+		Rules: demoRules(), // the key `renewd auth` would have asked for
 	})
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
@@ -124,6 +125,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	out := e.stdout
 
 	fmt.Fprintf(out, "renewd demo: a fake OVH account at %s, config and ledger in %s\n\n", srv.URL, dir)
+	if err := demoDoctor(ctx, de, cfgPath, fake); err != nil {
+		return err
+	}
 	fmt.Fprintln(out, "== renewd plan: what a cycle would do (dryRun prices, nothing ordered) ==")
 	if err := plan(ctx, de, cfg, log, false); err != nil {
 		return err

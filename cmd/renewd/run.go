@@ -84,6 +84,8 @@ func commands() []command {
 		{"once", "[--config FILE] [--json]", "one cycle, then exit (0: nothing left undone, 1: something due was not renewed)", cmdOnce},
 		{"plan", "[--config FILE] [--json]", "what a cycle would do now, with dryRun prices; changes nothing", cmdPlan},
 		{"check-config", "[--config FILE]", "validate a config file and say what is wrong, where", cmdCheckConfig},
+		{"auth", "[--config FILE] [--account NAME] [--force] [--print] [--timeout D] [--poll D]", "get a consumer key with exactly renewd's access rules, validated, into consumer_key_file", cmdAuth},
+		{"doctor", "[--config FILE] [--json] [--slack-test] [--sample N]", "prove the setup against the accounts with reads only (0 ok, 1 warnings, 2 failures)", cmdDoctor},
 		{"status", "[--config FILE] [--json]", "due terms, pending approvals, orders in flight", cmdStatus},
 		{"history", "[--config FILE] [--service ID] [--term TERM] [--limit N] [--json]", "the ledger's record of every transition", cmdHistory},
 		{"approve", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "approve a renewal held for approval (recorded as cli:YOUR_USER)", cmdApprove},

@@ -25,6 +25,9 @@ type decoder struct {
 	// failed holds the fields that could not be decoded, so that the
 	// validator does not report them a second time as missing.
 	failed map[string]bool
+	// pendingKey: LoadForAuth, for which a consumer key file may not exist
+	// yet (see pendingKeyFile).
+	pendingKey bool
 }
 
 func (d *decoder) failf(n *yaml.Node, field, format string, args ...any) {
@@ -188,6 +191,9 @@ func (d *decoder) credentialFile(v *yaml.Node, field string) (string, bool) {
 	if s == "" {
 		d.failf(v, field, "must name a file; leave the key out instead")
 		return "", false
+	}
+	if d.pendingKey && strings.HasSuffix(field, ".consumer_key_file") {
+		return pendingKeyFile(s, d.dir, d.getenv), true
 	}
 	return resolveFile(s, d.dir, d.getenv), true
 }

@@ -35,6 +35,12 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 //
 // A key given with no value (`key:` or `key: ~`) counts as absent.
 func Parse(r io.Reader, path string, getenv func(string) string) (*Config, error) {
+	return parse(r, path, getenv, false)
+}
+
+// parse is Parse; pendingKey is LoadForAuth's leniency about the consumer
+// key files (auth.go).
+func parse(r io.Reader, path string, getenv func(string) string, pendingKey bool) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -42,7 +48,7 @@ func Parse(r io.Reader, path string, getenv func(string) string) (*Config, error
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	d := &decoder{path: path, dir: dir, getenv: getenv, pos: positions{}, failed: map[string]bool{}}
+	d := &decoder{path: path, dir: dir, getenv: getenv, pos: positions{}, failed: map[string]bool{}, pendingKey: pendingKey}
 	root, cerr := readRoot(r)
 	if cerr != nil {
 		cerr.Path = path
@@ -55,6 +61,9 @@ func Parse(r io.Reader, path string, getenv func(string) string) (*Config, error
 	v := &validator{c: &c, pos: d.pos, failed: d.failed}
 	v.validate()
 	errs := append(d.errs, v.errs...)
+	if pendingKey {
+		errs = dropPendingKeyErrors(errs)
+	}
 	if len(errs) > 0 {
 		return nil, errs.sorted()
 	}

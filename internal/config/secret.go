@@ -166,7 +166,7 @@ func readSecretFile(path string) (Secret, error) {
 	data = bytes.TrimSpace(data)
 	switch {
 	case len(data) == 0:
-		return "", fmt.Errorf("%s is empty", path)
+		return "", fmt.Errorf("%s %w", path, errEmptySecret)
 	case bytes.ContainsAny(data, "\r\n"):
 		return "", fmt.Errorf("%s holds more than one line; it must hold the credential alone", path)
 	}

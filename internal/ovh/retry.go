@@ -48,19 +48,29 @@ func (c *Client) get(ctx context.Context, route, path string, header http.Header
 // getRaw is get without decoding: it returns the answer's body as sent, for
 // the decoders that read a partly unreadable answer as far as they can.
 func (c *Client) getRaw(ctx context.Context, route, path string, header http.Header) (http.Header, []byte, error) {
+	a, err := c.getAnswer(ctx, route, path, header)
+	if err != nil {
+		return a.header, nil, err
+	}
+	return a.header, a.body, nil
+}
+
+// getAnswer is getRaw returning the last answer, also with the error (the
+// body of an error answer, for the few callers that read OVH's errorCode).
+func (c *Client) getAnswer(ctx context.Context, route, path string, header http.Header) (answer, error) {
 	for attempt := 0; ; attempt++ {
 		a, oc, err := c.send(ctx, http.MethodGet, route, path, nil, header)
 		if err == nil {
-			return a.header, a.body, nil
+			return a, nil
 		}
 		if attempt >= len(c.retry) || ctx.Err() != nil || !retryable(oc, a) {
-			return a.header, nil, err
+			return a, err
 		}
 		wait := c.backoff(attempt, a)
 		c.log.Debug("retrying ovh request", "account", c.account, "route", route,
 			"attempt", attempt+1, "wait", wait, "error", err)
 		if serr := c.sleep(ctx, wait); serr != nil {
-			return a.header, nil, fmt.Errorf("%w (gave up retrying: %w)", err, serr)
+			return a, fmt.Errorf("%w (gave up retrying: %w)", err, serr)
 		}
 	}
 }

@@ -85,13 +85,28 @@ func verifyRequest(r *http.Request, body []byte, cr credentials, now time.Time) 
 	return reply{}, true
 }
 
+// authenticate checks a signed request: its signature against the
+// consumer key it names (the configured one, or one POST /auth/credential
+// issued), then what that key may do (admit, credential.go).
 func (f *Fake) authenticate(r *http.Request, body []byte, now time.Time) (reply, bool) {
-	return verifyRequest(r, body, credentials{
+	f.mu.Lock()
+	cr := f.keys.byKey[r.Header.Get("X-Ovh-Consumer")]
+	f.mu.Unlock()
+	ck := f.opts.ConsumerKey
+	if cr != nil {
+		ck = cr.key
+	}
+	if rep, ok := verifyRequest(r, body, credentials{
 		appKey:      f.opts.AppKey,
 		appSecret:   f.opts.AppSecret,
-		consumerKey: f.opts.ConsumerKey,
+		consumerKey: ck,
 		maxSkew:     f.opts.MaxSkew,
-	}, now)
+	}, now); !ok {
+		return rep, false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.admit(cr, r, now)
 }
 
 // getAuthTime answers GET /auth/time: the server's clock as a bare integer

@@ -63,6 +63,15 @@ type Options struct {
 	// Logger receives one debug line per request (never a secret). Nil
 	// means no logging.
 	Logger *slog.Logger
+	// Rules are the access rules of ConsumerKey, which GET
+	// /auth/currentCredential reports and the fake enforces (403
+	// NOT_GRANTED_CALL for a call no rule grants). Nil means AllRules.
+	Rules []AccessRule
+	// PendingCredentialReadable lets a key that is not validated (waiting,
+	// refused, expired) read GET /auth/currentCredential, which tells its
+	// status, instead of being answered 403 INVALID_CREDENTIAL there too;
+	// which OVH does is unconfirmed.
+	PendingCredentialReadable bool
 }
 
 // The defaults of a paid order's life: a test whose clock does not move
@@ -105,6 +114,7 @@ type Fake struct {
 	wire         Wire
 	faults       []*faultEntry
 	holds        []*Held
+	keys         keyring // consumer keys (credential.go)
 }
 
 // service is the fake's live copy of a ServiceFixture. created is the
@@ -166,6 +176,7 @@ func New(sc Scenario, opts Options) *Fake {
 		requests:     make(map[string]int),
 		raised:       make(map[int64]int64),
 		wire:         sc.Wire,
+		keys:         newKeyring(opts, opts.Now()),
 	}
 	for _, s := range sc.Services {
 		f.putServiceLocked(s)
@@ -211,6 +222,10 @@ type call struct {
 // hold, then drop the connection, answer the fault's after-work status, or
 // answer the work's result. Every answer carries X-Ovh-QueryID.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, validationPath) {
+		f.serveValidation(w, r) // a login page, not the API
+		return
+	}
 	qid := fmt.Sprintf("FAKE.ws-1.%08x.%d", f.instance, f.queryN.Add(1))
 	w.Header().Set("X-Ovh-QueryID", qid)
 

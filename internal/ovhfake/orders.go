@@ -126,19 +126,18 @@ func (f *Fake) orderParam(c *call) (*order, reply, bool) {
 // listOrders answers GET /me/order: the ids of the orders whose date is
 // within date.from and date.to (both optional, inclusive; a date such as
 // 2026-05-01 is midnight UTC, or an RFC 3339 time), in creation order.
-// A malformed bound is a 400. The query is decoded as a form: a literal "+"
+// A malformed bound is a 400; Wire.OrderDates may read them otherwise
+// (wiremismatch.go). The query is decoded as a form: a literal "+"
 // in an offset reads as a space, so clients must encode it (%2B).
 func (f *Fake) listOrders(c *call) reply {
 	q := c.r.URL.Query()
 	var bounds [2]time.Time
 	for i, name := range []string{"date.from", "date.to"} {
-		if v := q.Get(name); v != "" {
-			t, err := renewd.ParseTime(v)
-			if err != nil {
-				return badRequest("Invalid parameter %s: %v", name, err)
-			}
-			bounds[i] = t
+		t, rep, ok := orderBound(f.wire.OrderDates, name, q.Get(name))
+		if !ok {
+			return rep
 		}
+		bounds[i] = t
 	}
 	ids := []int64{}
 	for _, id := range f.orderIDs {

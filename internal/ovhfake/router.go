@@ -30,6 +30,8 @@ func newRoute(method, pattern string, auth bool, h func(f *Fake, c *call) reply)
 // routes is the whole API the fake serves, in match order.
 var routes = []*route{
 	newRoute("GET", "/auth/time", false, (*Fake).getAuthTime),
+	newRoute("POST", "/auth/credential", false, (*Fake).postAuthCredential),
+	newRoute("GET", "/auth/currentCredential", true, (*Fake).getCurrentCredential),
 
 	newRoute("GET", "/service", true, (*Fake).listService),
 	newRoute("GET", "/service/{id}", true, (*Fake).getService),

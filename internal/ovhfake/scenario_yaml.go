@@ -21,12 +21,13 @@ type yamlScenario struct {
 }
 
 type yamlWire struct {
-	Time           TimeForm     `yaml:"time"`
-	Price          PriceForm    `yaml:"price"`
-	Expanded       ExpandedMode `yaml:"expanded"`
-	MaxPageSize    int          `yaml:"max_page_size"`
-	Batch          BatchMode    `yaml:"batch"`
-	StrictDuration bool         `yaml:"strict_duration"`
+	Time           TimeForm      `yaml:"time"`
+	Price          PriceForm     `yaml:"price"`
+	Expanded       ExpandedMode  `yaml:"expanded"`
+	MaxPageSize    int           `yaml:"max_page_size"`
+	Batch          BatchMode     `yaml:"batch"`
+	StrictDuration bool          `yaml:"strict_duration"`
+	OrderDates     OrderDateMode `yaml:"order_dates"`
 }
 
 type yamlService struct {

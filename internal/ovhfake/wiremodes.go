@@ -28,6 +28,9 @@ type Wire struct {
 	// spelt as the strategy's renewPeriod offered it ("P12M" is then not
 	// "P1Y"). Off (the default), any spelling of the same period is accepted.
 	StrictDuration bool
+	// OrderDates is how GET /me/order reads date.from and date.to; empty
+	// is OrderDatesHonoured.
+	OrderDates OrderDateMode
 }
 
 // ExpandedMode is how the fake answers the expanded listing of GET
@@ -88,8 +91,10 @@ func (w Wire) withDefaults() Wire {
 func (w Wire) Validate() error {
 	w = w.withDefaults()
 	switch {
-	case !slices.Contains(TimeForms, w.Time):
-		return fmt.Errorf("wire: time %q is not one of %v", w.Time, TimeForms)
+	case !knownTimeForm(w.Time):
+		return fmt.Errorf("wire: time %q is not one of %v or %v", w.Time, TimeForms, MismatchTimeForms)
+	case w.OrderDates != "" && !slices.Contains(OrderDateModes, w.OrderDates):
+		return fmt.Errorf("wire: order dates %q is not one of %v", w.OrderDates, OrderDateModes)
 	case !slices.Contains(PriceForms, w.Price):
 		return fmt.Errorf("wire: price %q is not one of %v", w.Price, PriceForms)
 	case !slices.Contains(ExpandedModes, w.Expanded):

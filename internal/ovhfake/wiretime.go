@@ -82,8 +82,11 @@ func (tf TimeForm) wallClock(d renewd.Date, tod time.Duration) string {
 
 // billingDate writes billing.expirationDate or nextBillingDate of /services.
 func (tf TimeForm) billingDate(d renewd.Date, tod time.Duration) string {
-	if tf == TimeExpirationDate {
+	switch tf {
+	case TimeExpirationDate:
 		return d.String()
+	case TimeUTCMidnight:
+		return atTimeOfDay(d, 0, paris).UTC().Format(time.RFC3339)
 	}
 	return tf.wallClock(d, tod)
 }

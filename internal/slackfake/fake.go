@@ -47,9 +47,10 @@ import (
 	"github.com/slack-go/slack/slacktest"
 )
 
-// The Web API methods the fake plays. A method slacktest plays (auth.test,
-// users.info...) gets slacktest's canned answer and is not recorded; any
-// other is recorded and answered {"ok": true}, or as Fail scripts it.
+// The Web API methods the fake plays (and those of directory.go). A method
+// slacktest plays (bots.info, users.lookupByEmail...) gets slacktest's
+// canned answer and is not recorded; any other is recorded and answered
+// {"ok": true}, or as Fail scripts it.
 const (
 	PostMessage     = "chat.postMessage"
 	Update          = "chat.update"
@@ -139,6 +140,7 @@ type Fake struct {
 
 	lastPost map[string]time.Time // channel -> last accepted post or edit
 	revoked  bool                 // the app token is revoked
+	dir      directory            // channels and users (directory.go)
 
 	frames chan string // envelopes waiting for a websocket to carry them
 	acks   []string
@@ -166,7 +168,7 @@ func New(opts Options) *Fake {
 		conns:    map[*websocket.Conn]bool{},
 	}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
-		for _, m := range []string{PostMessage, Update, PostEphemeral, ConnectionsOpen} {
+		for _, m := range []string{PostMessage, Update, PostEphemeral, ConnectionsOpen, AuthTest, ConversationsInfo, UsersInfo} {
 			c.Handle("/"+m, f.handler(m))
 		}
 		c.Handle("/ws", slacktest.Websocket(f.socket))
@@ -223,6 +225,9 @@ func (f *Fake) handler(method string) http.HandlerFunc {
 			ft = &Fault{Code: "token_revoked"}
 		}
 		if ft == nil {
+			ft = f.directoryFault(method, form)
+		}
+		if ft == nil {
 			ft = f.paced(method, rec.Channel, rec.At)
 		}
 		resp := map[string]any{"ok": true}
@@ -276,6 +281,8 @@ func (f *Fake) fillAnswer(method string, r *http.Request, rec *Call, resp map[st
 		resp["message_ts"] = fmt.Sprintf("1700000000.%06d", f.nextTS)
 	case ConnectionsOpen:
 		resp["url"] = slacktest.ServerWSFromContext(r.Context())
+	default:
+		f.fillDirectory(method, rec.Form, resp)
 	}
 }
 
