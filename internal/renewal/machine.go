@@ -117,7 +117,8 @@ type term struct {
 	// out, once; one found in the ledger is reconciled instead.
 	ownOrdering, ownPaying bool
 	called                 bool
-	paidNow                bool // this walk recorded the term paid
+	paidNow                bool         // this walk recorded the term paid
+	price                  renewd.Money // the price the walk checked last (a strategy's, an order's)
 	steps                  int
 }
 
@@ -201,6 +202,9 @@ func (c *cycle) finish(t *term, out Outcome, m move) Outcome {
 		if t.rec.OrderID != 0 {
 			out.Price.Ucents = t.rec.OrderUcents
 		}
+	}
+	if out.Price.Ucents == 0 {
+		out.Price = t.price // a plan, which writes nothing, or a stop before the record had one
 	}
 	return out
 }

@@ -121,6 +121,7 @@ func (c *cycle) start(t *term) move {
 		return c.failure(t, "read the renewal's price", fmt.Errorf("OVH's price for %s cannot be used: %w", strat.PeriodText, strat.PriceErr))
 	}
 	price := strat.Price
+	t.price = price
 	if g := c.gate(*t.rule, price, t); g.kind != gateOpen {
 		return c.hold(t, g, price, strat.Services)
 	}
@@ -290,6 +291,7 @@ func (c *cycle) decideWithOrder(t *term, o ovh.Order) move {
 		return c.failure(t, fmt.Sprintf("read order %d's price", o.ID), fmt.Errorf("it cannot be used, so the order is left unpaid: %w", o.PriceErr))
 	}
 	price := o.WithoutTax
+	t.price = price
 	if g := c.gate(*t.rule, price, t); g.kind != gateOpen {
 		g.why = fmt.Sprintf("order %d costs %s: %s", o.ID, price, g.why)
 		if g.kind == gateRefuse {
