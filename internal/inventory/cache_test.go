@@ -1,0 +1,195 @@
+package inventory_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/inventory"
+	"github.com/renewd/renewd/internal/ovhfake"
+	"github.com/renewd/renewd/internal/state"
+)
+
+// goneReports returns the reports queued under a term/<term>/gone key.
+func goneReports(t *testing.T, l *state.Ledger) []renewd.Report {
+	t.Helper()
+	items, err := l.Outbox(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []renewd.Report
+	for _, it := range items {
+		if strings.HasSuffix(it.Key, "/gone") {
+			var r renewd.Report
+			if err := json.Unmarshal(it.Body, &r); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestDeletedServiceWithATermInFlightIsReportedOnce(t *testing.T) {
+	due := vps(50, 5*day)
+	r := newRig(t, append(farServices(10), due), renewVPS(14*day))
+	r.cycle() // pays 50; its delivery is seen on the next cycle
+	if rec, ok, _ := r.ledger.Get(renewd.Term{Account: "main", ServiceID: 50, Expiration: due.Expiration}); !ok || rec.Status != state.StatusPaid {
+		t.Fatalf("set-up: term of 50 is %+v, want paid", rec)
+	}
+	r.fake.RemoveService(50)   // terminated at OVH before the delivery was seen
+	r.fake.RemoveService(1003) // and a far one with nothing in flight
+	for range 3 {
+		r.clock.Advance(6 * time.Hour)
+		r.cycle()
+	}
+	reps := goneReports(t, r.ledger)
+	if len(reps) != 1 {
+		t.Fatalf("%d gone reports, want one: %+v", len(reps), reps)
+	}
+	rep := reps[0]
+	if rep.Kind != renewd.ReportFailed || rep.ServiceID != 50 || rep.OrderID == 0 ||
+		!strings.Contains(rep.Reason, "no longer lists service 50") || !strings.Contains(rep.Reason, "paid") {
+		t.Errorf("gone report: %+v", rep)
+	}
+	for _, id := range []int64{50, 1003} {
+		if _, ok := r.cached(id); ok {
+			t.Errorf("service %d, gone at OVH, is still in the cache", id)
+		}
+	}
+	if st := r.stats[1]; st.Gone != 2 || st.Listed != 9 {
+		t.Errorf("inventory after the deletions: %+v, want 2 gone of 11", st)
+	}
+}
+
+func TestUnreadableServiceIsReadAgainEveryCycle(t *testing.T) {
+	r := newRig(t, farServices(10), renewVPS(14*day))
+	r.Opts.Refresh = 3650 * day
+	r.cycle()
+	r.fake.AddService(vps(60, 300*day))
+	r.fake.Inject(ovhfake.Fault{Route: "GET /service/{id}", Body: "{not json"})
+	r.takeReads()
+	r.clock.Advance(6 * time.Hour)
+	if o := outcome(t, r.cycle(), 60); o.Service.Problem == "" {
+		t.Fatalf("set-up: service 60 read as %+v, want a Problem", o.Service)
+	}
+	if c, _ := r.cached(60); c.Service.Problem == "" {
+		t.Fatalf("the cache lost the Problem: %+v", c)
+	}
+	r.takeReads()
+	r.clock.Advance(6 * time.Hour)
+	sum := r.cycle()
+	if reads := r.takeReads(); len(reads) != 1 || reads[60] != 1 {
+		t.Errorf("reads %v: want the unreadable service read again, alone", reads)
+	}
+	if st := r.last(); st.ByReason[inventory.ReadProblem] != 1 {
+		t.Errorf("stats %+v: want one read for a problem", st)
+	}
+	if o := outcome(t, sum, 60); o.Service.Problem != "" || o.Service.Expiration.IsZero() {
+		t.Errorf("read again: %+v", o.Service)
+	}
+	r.clock.Advance(6 * time.Hour)
+	r.cycle()
+	if reads := r.takeReads(); reads[60] != 0 {
+		t.Errorf("read %d times once readable and far: want the cache", reads[60])
+	}
+}
+
+func TestRefreshIsSpreadEvenlyAndReadsEachServiceOnceAnInterval(t *testing.T) {
+	const n = 280 // 10 a cycle at @every 6h and a 7-day refresh
+	r := newRig(t, farServices(n), renewVPS(14*day))
+	r.cycle()
+	r.takeReads()
+	total := map[int64]int{}
+	most := 0
+	for range 28 {
+		r.clock.Advance(6 * time.Hour)
+		r.cycle()
+		reads := r.takeReads()
+		most = max(most, len(reads))
+		for id, k := range reads {
+			total[id] += k
+		}
+		if st := r.last(); st.Deferred != 0 {
+			t.Errorf("at %s: %d refresh reads deferred in steady state", r.clock.Now(), st.Deferred)
+		}
+	}
+	for i := int64(1001); i <= 1000+n; i++ {
+		if total[i] != 1 {
+			t.Errorf("service %d read %d times in one refresh interval, want once", i, total[i])
+		}
+	}
+	if most > 20 {
+		t.Errorf("a cycle read %d services, want at most twice the even share of 10", most)
+	}
+}
+
+func TestRefreshBacklogIsReadOldestFirstAtTwiceThePace(t *testing.T) {
+	const n = 280
+	r := newRig(t, farServices(n), renewVPS(14*day))
+	r.cycle()
+	r.takeReads()
+	r.clock.Advance(10 * day) // renewd was stopped: every slot has passed
+	r.cycle()
+	if reads := r.takeReads(); len(reads) != 20 {
+		t.Errorf("the first cycle back read %d services, want the cap of 20", len(reads))
+	}
+	if st := r.last(); st.Deferred != n-20 || st.ByReason[inventory.ReadRefresh] != 20 {
+		t.Errorf("stats %+v: want 20 refresh reads, %d deferred", st, n-20)
+	}
+	total := map[int64]int{}
+	for range 13 {
+		r.clock.Advance(6 * time.Hour)
+		r.cycle()
+		for id, k := range r.takeReads() {
+			total[id] += k
+		}
+	}
+	if len(total) != n-20 {
+		t.Errorf("the backlog took more than 14 cycles: %d of %d read", len(total), n-20)
+	}
+}
+
+func TestCutShortFirstReadKeepsWhatItRead(t *testing.T) {
+	const n = 600
+	r := newRig(t, farServices(n), renewVPS(14*day))
+	r.Opts.Refresh = 3650 * day // no refresh read in the next cycle
+	r.failAfter = 550
+	sum := r.engine.Cycle(context.Background(), r.settings())
+	if len(sum.Errors) == 0 {
+		t.Fatal("the first inventory did not fail")
+	}
+	c, err := r.ledger.ServiceCache("main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Services) < 500 || !c.LastFull.IsZero() {
+		t.Fatalf("after a read cut short: %d cached, last full %v; want the reads kept, no full read", len(c.Services), c.LastFull)
+	}
+	kept := len(c.Services)
+	r.failAfter = 0
+	r.takeReads()
+	r.clock.Advance(6 * time.Hour)
+	r.cycle()
+	if reads := r.takeReads(); len(reads) != n-kept {
+		t.Errorf("the next cycle read %d services, want the %d not yet read", len(reads), n-kept)
+	}
+	if st := r.last(); st.LastFull.IsZero() {
+		t.Errorf("the cache is complete, but no full read is recorded: %+v", st)
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	r := newRig(t, farServices(5), renewVPS(14*day))
+	r.Opts.DryRun = true
+	got, err := r.account().Services(context.Background())
+	if err != nil || len(got) != 5 {
+		t.Fatalf("Services: %d, %v", len(got), err)
+	}
+	if c, _ := r.ledger.ServiceCache("main"); len(c.Services) != 0 || !c.LastFull.IsZero() {
+		t.Errorf("a dry run wrote the cache: %+v", c)
+	}
+}
