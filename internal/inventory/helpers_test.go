@@ -67,6 +67,13 @@ type rig struct {
 
 func newRig(t *testing.T, services []ovhfake.ServiceFixture, rules ...policy.Rule) *rig {
 	t.Helper()
+	return newRigDelivering(t, -1, services, rules...)
+}
+
+// newRigDelivering is newRig with the fake delivering a paid renewal
+// after deliveryAfter (negative: at once, within the payment).
+func newRigDelivering(t *testing.T, deliveryAfter time.Duration, services []ovhfake.ServiceFixture, rules ...policy.Rule) *rig {
+	t.Helper()
 	ovhfake.IsolateEnv(t)
 	r := &rig{t: t, clock: ovhfake.NewClock(t0), reads: map[int64]int{}, logs: &syncBuffer{}}
 	sc := ovhfake.Scenario{
@@ -75,7 +82,7 @@ func newRig(t *testing.T, services []ovhfake.ServiceFixture, rules ...policy.Rul
 		Wire:           ovhfake.Wire{Expanded: ovhfake.ExpandedRefused, Batch: ovhfake.BatchRefused},
 	}
 	r.fake = ovhfake.New(sc, ovhfake.Options{AppKey: testAppKey, AppSecret: testAppSecret, ConsumerKey: testConsumerKey,
-		Now: r.clock.Now, MaxSkew: -1, DeliveryAfter: -1})
+		Now: r.clock.Now, MaxSkew: -1, DeliveryAfter: deliveryAfter})
 	srv := httptest.NewServer(r.countReads(r.fake))
 	t.Cleanup(srv.Close)
 	c, err := ovh.New(ovh.Options{Account: "main", Endpoint: srv.URL + "/1.0",
