@@ -10,6 +10,8 @@ import (
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/inventory"
 	"github.com/renewd/renewd/internal/ovhfake"
+	"github.com/renewd/renewd/internal/policy"
+	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
 
@@ -154,10 +156,20 @@ func TestRefreshBacklogIsReadOldestFirstAtTwiceThePace(t *testing.T) {
 }
 
 func TestCutShortFirstReadKeepsWhatItRead(t *testing.T) {
-	const n = 600
+	const n, flushEvery = 600, 500
 	r := newRig(t, farServices(n), renewVPS(14*day))
 	r.Opts.Refresh = 3650 * day // no refresh read in the next cycle
 	r.failAfter = 550
+	midway := -1
+	r.probe = func(served int) {
+		if served == 540 {
+			c, err := r.ledger.ServiceCache("main")
+			if err != nil {
+				t.Error(err)
+			}
+			midway = len(c.Services)
+		}
+	}
 	sum := r.engine.Cycle(context.Background(), r.settings())
 	if len(sum.Errors) == 0 {
 		t.Fatal("the first inventory did not fail")
@@ -169,9 +181,16 @@ func TestCutShortFirstReadKeepsWhatItRead(t *testing.T) {
 	if len(c.Services) < 500 || !c.LastFull.IsZero() {
 		t.Fatalf("after a read cut short: %d cached, last full %v; want the reads kept, no full read", len(c.Services), c.LastFull)
 	}
+	if midway < flushEvery {
+		t.Errorf("%d services in the cache after 540 reads: a crash then would lose them all", midway)
+	}
 	kept := len(c.Services)
+	// Reads answered as the inventory failed may be dropped: the client
+	// stops waiting for them (at most the concurrency, 4).
+	if read := len(r.takeReads()); kept < read-4 || kept > read {
+		t.Errorf("%d services read before the failure, %d kept in the cache", read, kept)
+	}
 	r.failAfter = 0
-	r.takeReads()
 	r.clock.Advance(6 * time.Hour)
 	r.cycle()
 	if reads := r.takeReads(); len(reads) != n-kept {
@@ -191,5 +210,49 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	if c, _ := r.ledger.ServiceCache("main"); len(c.Services) != 0 || !c.LastFull.IsZero() {
 		t.Errorf("a dry run wrote the cache: %+v", c)
+	}
+}
+
+// A term renewd follows is read on every cycle even when its service is
+// outside every horizon: here a reload narrowed the window between the
+// payment and the delivery. Decided from the cache, the delivery would
+// never be seen, and a day later the term reported undelivered.
+func TestTermInFlightIsReadOutsideEveryHorizon(t *testing.T) {
+	s := vps(8, 40*day)
+	r := newRigDelivering(t, 2*time.Hour, append(farServices(5), s), renewVPS(45*day))
+	r.Opts.Refresh = 3650 * day
+	if o := outcome(t, r.cycle(), 8); o.Action != renewal.ActPaid {
+		t.Fatalf("set-up: %s (%s), want paid", o.Action, o.Reason)
+	}
+	r.Policy.Rules = []policy.Rule{renewVPS(7 * day)} // reloaded: 40 days is outside every horizon now
+	r.clock.Advance(3 * time.Hour)                    // OVH has delivered
+	r.cycle()
+	if st := r.last(); st.ByReason[inventory.ReadOpen] != 1 {
+		t.Errorf("stats %+v: want service 8 read for its term in flight", st)
+	}
+	rec, _, _ := r.ledger.Get(renewd.Term{Account: "main", ServiceID: 8, Expiration: s.Expiration})
+	if rec.Status != state.StatusDelivered {
+		t.Errorf("term %s, want delivered: the delivery was not seen", rec.Status)
+	}
+}
+
+// A service OVH gives no expiration for is read on every cycle: nothing
+// says it is far. Here the expiration appears, five days away, and the
+// next cycle renews it.
+func TestServiceWithoutAnExpirationIsReadEveryCycle(t *testing.T) {
+	r := newRig(t, farServices(5), renewVPS(14*day))
+	r.Opts.Refresh = 3650 * day
+	r.cycle()
+	r.fake.AddService(vps(70, 5*day))
+	r.fake.Inject(ovhfake.Fault{Route: "GET /service/{id}", Body: `{"expirationDate":null,"renew":{"mode":"manual"},` +
+		`"resource":{"displayName":"vps-70.vps.ovh.net","name":"vps-70.vps.ovh.net","state":"ok"},` +
+		`"route":{"path":"/vps/{serviceName}","vars":[{"key":"serviceName","value":"vps-70.vps.ovh.net"}]},"state":"ok"}`})
+	r.clock.Advance(time.Hour)
+	if o := outcome(t, r.cycle(), 70); o.Verdict != policy.NoExpiration {
+		t.Fatalf("set-up: %s (%s), want no-expiration", o.Verdict, o.Reason)
+	}
+	r.clock.Advance(time.Hour)
+	if o := outcome(t, r.cycle(), 70); o.Action != renewal.ActPaid {
+		t.Errorf("once OVH gives its expiration: %s %s (%s), want paid", o.Verdict, o.Action, o.Reason)
 	}
 }

@@ -63,6 +63,9 @@ type rig struct {
 	// that many answer 500.
 	failAfter int
 	served    int
+	// probe, when set, is called before each read of /service/{id} is
+	// served, with how many were served before it.
+	probe func(served int)
 }
 
 func newRig(t *testing.T, services []ovhfake.ServiceFixture, rules ...policy.Rule) *rig {
@@ -120,12 +123,15 @@ func (r *rig) countReads(next http.Handler) http.Handler {
 		}
 		r.mu.Lock()
 		d := r.perRequest
-		fail := false
+		fail, probe, served := false, r.probe, r.served
 		if len(ids) > 0 {
 			r.served++
 			fail = r.failAfter > 0 && r.served > r.failAfter
 		}
 		r.mu.Unlock()
+		if probe != nil && len(ids) > 0 {
+			probe(served)
+		}
 		if d > 0 {
 			r.clock.Advance(d)
 		}
