@@ -75,6 +75,7 @@ type Metrics struct {
 	// socketMode has no labels; absent until Slack approvals connect.
 	socketMode *prometheus.GaugeVec
 	outbox     *outboxCollector
+	inventory  *inventoryMetrics
 
 	mu     sync.Mutex
 	policy policy.Policy
@@ -139,8 +140,9 @@ func New(version string) *Metrics {
 			Name: NameSlackSocketMode,
 			Help: helpSlackSocketModeU,
 		}, nil),
-		outbox: newOutboxCollector(),
-		seen:   map[serviceKey]exposed{},
+		outbox:    newOutboxCollector(),
+		inventory: newInventoryMetrics(),
+		seen:      map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        NameBuildInfo,
@@ -157,6 +159,7 @@ func New(version string) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.reg.MustRegister(m.inventory.collectors()...)
 	return m
 }
 
