@@ -125,7 +125,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 	fmt.Fprintf(out, "renewd demo: a fake OVH account at %s, config and ledger in %s\n\n", srv.URL, dir)
 	fmt.Fprintln(out, "== renewd plan: what a cycle would do (dryRun prices, nothing ordered) ==")
-	if err := plan(ctx, de, cfg, log, false); err != nil {
+	if err := plan(ctx, de, cfg, log, false, false); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nOrders at OVH after plan: %d\n", len(fake.Orders()))
@@ -134,7 +134,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	cycle := func(title string) error {
 		fmt.Fprintf(out, "\n== renewd once (%s) ==\n", title)
 		fmt.Fprintln(out, "Reports, as Slack would show them:")
-		err := once(ctx, de, cfg, log, reports, false)
+		err := once(ctx, de, cfg, log, reports, false, false)
 		var ee *exitError
 		switch {
 		case errors.As(err, &ee) && ee.code == exitNotDone && ee.err == nil:
