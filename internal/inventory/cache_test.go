@@ -100,7 +100,7 @@ func TestUnreadableServiceIsReadAgainEveryCycle(t *testing.T) {
 	}
 }
 
-func TestRefreshIsSpreadEvenlyAndReadsEachServiceOnceAnInterval(t *testing.T) {
+func TestRefreshIsEvenAndReadsEachServiceOnceAnInterval(t *testing.T) {
 	const n = 280 // 10 a cycle at @every 6h and a 7-day refresh
 	r := newRig(t, farServices(n), renewVPS(14*day))
 	r.cycle()
@@ -115,8 +115,8 @@ func TestRefreshIsSpreadEvenlyAndReadsEachServiceOnceAnInterval(t *testing.T) {
 		for id, k := range reads {
 			total[id] += k
 		}
-		if st := r.last(); st.Deferred != 0 {
-			t.Errorf("at %s: %d refresh reads deferred in steady state", r.clock.Now(), st.Deferred)
+		if st := r.last(); st.Refresh.Deferred != 0 || st.ByReason[inventory.ReadRefresh] != 10 {
+			t.Errorf("at %s: refresh %+v, %d refresh reads; want 10, none deferred", r.clock.Now(), st.Refresh, st.ByReason[inventory.ReadRefresh])
 		}
 	}
 	for i := int64(1001); i <= 1000+n; i++ {
@@ -124,8 +124,14 @@ func TestRefreshIsSpreadEvenlyAndReadsEachServiceOnceAnInterval(t *testing.T) {
 			t.Errorf("service %d read %d times in one refresh interval, want once", i, total[i])
 		}
 	}
-	if most > 20 {
-		t.Errorf("a cycle read %d services, want at most twice the even share of 10", most)
+	if most != 10 {
+		t.Errorf("a cycle read %d services, want the even share of 10 every cycle", most)
+	}
+	// A cycle asked for a minute later (run-now) has a minute's share: none.
+	r.clock.Advance(time.Minute)
+	r.cycle()
+	if n := r.last().ByReason[inventory.ReadRefresh]; n != 0 {
+		t.Errorf("a cycle a minute after the last read %d for the refresh, want 0", n)
 	}
 }
 
@@ -139,7 +145,7 @@ func TestRefreshBacklogIsReadOldestFirstAtTwiceThePace(t *testing.T) {
 	if reads := r.takeReads(); len(reads) != 20 {
 		t.Errorf("the first cycle back read %d services, want the cap of 20", len(reads))
 	}
-	if st := r.last(); st.Deferred != n-20 || st.ByReason[inventory.ReadRefresh] != 20 {
+	if st := r.last(); st.Refresh.Deferred != n-20 || st.ByReason[inventory.ReadRefresh] != 20 {
 		t.Errorf("stats %+v: want 20 refresh reads, %d deferred", st, n-20)
 	}
 	total := map[int64]int{}

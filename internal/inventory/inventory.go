@@ -10,10 +10,10 @@
 // least two cycles) cannot be due, whatever changed since; within it, the
 // decision always uses a read from the same cycle. What else is read each
 // cycle: new ids, services whose last answer could not be read, those with
-// a term in flight, awaiting delivery or holding an order, and a slice of
-// the rest, so that every service is read again once per refresh interval
-// (RefreshDue). The rules are in docs/design.md, "The incremental
-// inventory".
+// a term in flight, awaiting delivery or holding an order, and a share of
+// the rest, the oldest reads first, so that every service is read again
+// about once per refresh interval (chooseRefresh). The rules are in
+// docs/design.md, "The incremental inventory".
 //
 // An Account wraps an *ovh.Client and satisfies renewal.OVH: its Services
 // is the incremental inventory, every other method is the client's. Build

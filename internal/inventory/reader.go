@@ -31,7 +31,7 @@ func (r *reader) onRead(s renewd.Service) {
 	r.done++
 	r.pending = append(r.pending, state.CachedService{Service: s, ReadAt: now.UTC()})
 	if len(r.pending) >= flushEvery {
-		r.store(nil, time.Time{})
+		r.store(nil, time.Time{}, time.Time{})
 	}
 	if now.Sub(r.lastLog) >= r.a.progressEvery {
 		r.progress(now)
@@ -53,14 +53,15 @@ func (r *reader) progress(now time.Time) {
 }
 
 // store writes the pending reads, the deletions and, when not zero, the
-// time of a completed full read, in one transaction. A dry run writes
+// time of a completed full read and the start of the inventory that
+// completed, in one transaction. A dry run writes
 // nothing. A failed write is logged, not returned: the reads are good for
 // this cycle, and an entry not stored is read again (as new, or for its
 // horizon or refresh) on a later one.
-func (r *reader) store(gone []int64, fullAt time.Time) {
-	u := state.CacheUpdate{Put: r.pending, Delete: gone, FullAt: fullAt}
+func (r *reader) store(gone []int64, fullAt, inventoryAt time.Time) {
+	u := state.CacheUpdate{Put: r.pending, Delete: gone, FullAt: fullAt, InventoryAt: inventoryAt}
 	r.pending = nil
-	if r.a.dry || len(u.Put) == 0 && len(u.Delete) == 0 && u.FullAt.IsZero() {
+	if r.a.dry || len(u.Put) == 0 && len(u.Delete) == 0 && u.FullAt.IsZero() && u.InventoryAt.IsZero() {
 		return
 	}
 	if err := r.a.ledger.UpdateServiceCache(r.a.Account(), u); err != nil {

@@ -38,7 +38,7 @@ func (a *Account) inventory(ctx context.Context, now time.Time) ([]renewd.Servic
 	}
 
 	full := a.full || len(cache.Services) == 0
-	sel := selector{account: account, policy: a.policy, margin: a.margin, refresh: a.refresh, open: open, now: now}
+	sel := selector{policy: a.policy, margin: a.margin, open: open, now: now}
 	reasons := make(map[int64]Reason, len(listing.IDs))
 	var want []int64
 	for _, id := range listing.IDs {
@@ -49,9 +49,9 @@ func (a *Account) inventory(ctx context.Context, now time.Time) ([]renewd.Servic
 		reasons[id] = r
 	}
 	if !full {
-		if st.Deferred = capRefresh(reasons, cached, refreshQuota(len(listing.IDs), a.gap, a.refresh)); st.Deferred > 0 {
-			a.log.Info("refresh backlog: more services are past their refresh slot than a cycle reads; the rest wait for the next cycles",
-				"deferred", st.Deferred)
+		if st.Refresh = chooseRefresh(reasons, cached, account, now, cache.LastInventory, a.gap, a.refresh); st.Refresh.Deferred > 0 {
+			a.log.Info("refresh backlog: more services were last read a refresh interval ago or more than a cycle reads; the rest wait for the next cycles",
+				"overdue", st.Refresh.Overdue, "read", st.Refresh.Quota, "refresh_interval", a.refresh)
 		}
 	}
 	for _, id := range listing.IDs {
@@ -71,7 +71,7 @@ func (a *Account) inventory(ctx context.Context, now time.Time) ([]renewd.Servic
 	rd.lastLog = rd.started
 	read, err := a.Client.ReadServices(ctx, want, rd.onRead)
 	if err != nil {
-		rd.store(nil, time.Time{}) // keep what was read: the next cycle need not read it again
+		rd.store(nil, time.Time{}, time.Time{}) // keep what was read: the next cycle need not read it again
 		return nil, Stats{}, err
 	}
 	fresh := make(map[int64]renewd.Service, len(read))
@@ -106,7 +106,7 @@ func (a *Account) inventory(ctx context.Context, now time.Time) ([]renewd.Servic
 		fullAt = a.now()
 		st.LastFull = fullAt
 	}
-	rd.store(gone, fullAt)
+	rd.store(gone, fullAt, now)
 	return services, st, nil
 }
 
@@ -120,7 +120,7 @@ func (a *Account) expanded(l ovh.Listing, cached map[int64]*state.CachedService,
 	}
 	gone := notListed(cached, l.IDs)
 	a.reportGone(gone, cached, open, now)
-	rd.store(gone, now)
+	rd.store(gone, now, now)
 	st.ByReason[ReadFull] = len(l.Services)
 	st.Read, st.Gone, st.Full, st.LastFull = len(l.Services), len(gone), true, now
 	if len(l.Services) > 0 {

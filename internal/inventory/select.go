@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"hash/fnv"
+	"math"
 	"slices"
 	"time"
 
@@ -32,7 +33,8 @@ const (
 	// ReadHorizon: its cached expiration is within its horizon, already
 	// past, or unknown.
 	ReadHorizon
-	// ReadRefresh: its refresh slot has come since its last read.
+	// ReadRefresh: among the oldest reads, it is this cycle's share of
+	// the refresh.
 	ReadRefresh
 )
 
@@ -68,58 +70,115 @@ func InHorizon(p policy.Policy, s renewd.Service, margin time.Duration, now time
 }
 
 // clockSlack is how far in the future a read time may be before it is
-// taken for a local clock that went back, and the service read again.
+// taken for a local clock that went back, and counted as the oldest read.
 const clockSlack = 5 * time.Minute
 
-// phase is where in every refresh interval the service's refresh slot
-// falls: FNV-1a of the account, a 0 byte and the id (8 bytes, big-endian),
-// modulo the interval in seconds. It is stable across runs and versions,
-// so the slots of an account's services spread evenly over the interval.
-func phase(account string, id int64, every time.Duration) int64 {
+// phase is a stable hash of the account and the id (FNV-1a of the
+// account, a 0 byte and the id as 8 bytes big-endian): among reads of the
+// same age, the refresh takes them in this order, so that services read
+// together (a first full read) are spread over the cycles evenly whatever
+// their ids.
+func phase(account string, id int64) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(account))
 	h.Write([]byte{0})
 	h.Write(binary.BigEndian.AppendUint64(nil, uint64(id)))
-	secs := max(int64(every/time.Second), 1)
-	return int64(h.Sum64() % uint64(secs))
+	return h.Sum64()
 }
 
-// lastSlot is the latest refresh slot of the service at or before now: the
-// Unix time phase + k*every for the largest such k.
-func lastSlot(account string, id int64, every time.Duration, now time.Time) time.Time {
-	secs := max(int64(every/time.Second), 1)
-	p := phase(account, id, every)
-	k := (now.Unix() - p) / secs
-	if now.Unix()-p < 0 && (now.Unix()-p)%secs != 0 {
-		k-- // floor, not truncation, before the epoch's first slot
-	}
-	return time.Unix(p+k*secs, 0).UTC()
-}
-
-// RefreshDue reports whether a service read at readAt is read again at
-// now for its refresh: its slot (one every `every`, placed by phase) came
-// after readAt, or readAt is in the future (the local clock went back, so
-// the read time says nothing).
-func RefreshDue(account string, id int64, readAt time.Time, every time.Duration, now time.Time) bool {
+// refreshAge is how old a read is at now, for the refresh; a read in the
+// future (the local clock went back) says nothing, and counts as older
+// than any other.
+func refreshAge(readAt, now time.Time) time.Duration {
 	if readAt.After(now.Add(clockSlack)) {
-		return true
+		return math.MaxInt64
 	}
-	return readAt.Before(lastSlot(account, id, every, now))
+	return now.Sub(readAt)
+}
+
+// Refresh is how the refresh reads of one cycle are counted.
+type Refresh struct {
+	// Rest is the number of services read for no other reason.
+	Rest int
+	// Share is the refresh's pace: Rest * elapsed / every, rounded,
+	// elapsed being the time since the account's last inventory (the
+	// cycle gap when none is recorded), at most every.
+	Share int
+	// Overdue are the services of Rest whose read is every old or older
+	// (or in the future).
+	Overdue int
+	// Cap is the most a cycle reads: twice the share of a cycle gap.
+	Cap int
+	// Quota is what this cycle reads: the larger of Share and Overdue,
+	// at most Cap; Deferred the overdue ones it leaves for later cycles.
+	Quota, Deferred int
+}
+
+// refreshQuota counts the refresh of one cycle over rest services of
+// which overdue are overdue.
+func refreshQuota(rest, overdue int, elapsed, gap, every time.Duration) Refresh {
+	share := func(d time.Duration) int {
+		return int(math.Round(float64(rest) * float64(d) / float64(every)))
+	}
+	r := Refresh{Rest: rest, Overdue: overdue, Share: share(min(max(elapsed, 0), every)), Cap: max(share(2*gap), 1)}
+	r.Quota = min(max(r.Share, r.Overdue), r.Cap, rest)
+	r.Deferred = max(overdue-r.Quota, 0)
+	return r
+}
+
+// chooseRefresh marks ReadRefresh, among the services reasons holds as
+// FromCache (the rest), the quota of this cycle with the oldest reads
+// (ties in phase order). So every service is read again about once every
+// `every`: the rest is read oldest first at the pace of Share, which goes
+// through all of it in `every`; a read that is `every` old all the same
+// (Share rounded down, a stop of renewd, cycles further apart than the
+// gap) is overdue and read ahead of that pace, but at most Cap a cycle,
+// so that a backlog never holds up the cycle's decisions for hours.
+func chooseRefresh(reasons map[int64]Reason, cached map[int64]*state.CachedService, account string,
+	now, last time.Time, gap, every time.Duration) Refresh {
+	var rest []int64
+	overdue := 0
+	for id, r := range reasons {
+		if r != FromCache {
+			continue
+		}
+		rest = append(rest, id)
+		if refreshAge(cached[id].ReadAt, now) >= every {
+			overdue++
+		}
+	}
+	elapsed := gap
+	if !last.IsZero() {
+		elapsed = now.Sub(last)
+	}
+	q := refreshQuota(len(rest), overdue, elapsed, gap, every)
+	slices.SortFunc(rest, func(a, b int64) int {
+		if c := cmp.Compare(refreshAge(cached[b].ReadAt, now), refreshAge(cached[a].ReadAt, now)); c != 0 {
+			return c // the oldest first
+		}
+		if c := cmp.Compare(phase(account, a), phase(account, b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	for _, id := range rest[:q.Quota] {
+		reasons[id] = ReadRefresh
+	}
+	return q
 }
 
 // selector holds what one cycle chooses with.
 type selector struct {
-	account string
-	policy  policy.Policy
-	margin  time.Duration
-	refresh time.Duration
-	open    map[int64][]state.Record
-	now     time.Time
+	policy policy.Policy
+	margin time.Duration
+	open   map[int64][]state.Record
+	now    time.Time
 }
 
 // reason says why the listed id is read this cycle, or FromCache. The
 // reasons are tried in the order of the constants, the first that holds
-// counting.
+// counting; ReadRefresh is chosen afterwards, among the rest
+// (chooseRefresh).
 func (s selector) reason(id int64, c *state.CachedService) Reason {
 	switch {
 	case c == nil:
@@ -130,46 +189,6 @@ func (s selector) reason(id int64, c *state.CachedService) Reason {
 		return ReadOpen
 	case InHorizon(s.policy, c.Service, s.margin, s.now):
 		return ReadHorizon
-	case RefreshDue(s.account, id, c.ReadAt, s.refresh, s.now):
-		return ReadRefresh
 	}
-	return FromCache
-}
-
-// capRefresh keeps at most quota of the services chosen for their
-// refresh, the least recently read first (then by id); the others are
-// decided from the cache this cycle and stay due for the next. In steady
-// state fewer than the quota come due in a cycle; more only after renewd
-// was stopped for a good part of a refresh interval, and reading that
-// backlog at once would hold up the cycle's decisions for hours.
-func capRefresh(reasons map[int64]Reason, cached map[int64]*state.CachedService, quota int) (deferred int) {
-	var due []int64
-	for id, r := range reasons {
-		if r == ReadRefresh {
-			due = append(due, id)
-		}
-	}
-	if len(due) <= quota {
-		return 0
-	}
-	slices.SortFunc(due, func(a, b int64) int {
-		if c := cached[a].ReadAt.Compare(cached[b].ReadAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	})
-	for _, id := range due[quota:] {
-		reasons[id] = FromCache
-	}
-	return len(due) - quota
-}
-
-// refreshQuota is how many refresh reads a cycle makes at most: twice the
-// steady share (listed * gap / refresh), at least one.
-func refreshQuota(listed int, gap, refresh time.Duration) int {
-	if refresh <= gap {
-		return listed
-	}
-	share := float64(listed) * float64(gap) / float64(refresh)
-	return max(int(2*share+0.999999), 1)
+	return FromCache // or ReadRefresh: chooseRefresh
 }

@@ -57,74 +57,83 @@ func TestInHorizon(t *testing.T) {
 	}
 }
 
-func TestRefreshSlots(t *testing.T) {
-	every := 7 * day
-	now := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
-	for id := int64(1); id <= 200; id++ {
-		slot := lastSlot("main", id, every, now)
-		if slot.After(now) || now.Sub(slot) >= every {
-			t.Fatalf("service %d: last slot %s is not within the interval before %s", id, slot, now)
-		}
-		if RefreshDue("main", id, slot, every, now) {
-			t.Errorf("service %d read at its slot is due again before the next one", id)
-		}
-		if !RefreshDue("main", id, slot.Add(-time.Second), every, now) {
-			t.Errorf("service %d read just before its slot is not due", id)
-		}
-		if RefreshDue("main", id, slot, every, slot.Add(every-time.Second)) {
-			t.Errorf("service %d is due before its next slot", id)
-		}
-		if !RefreshDue("main", id, slot, every, slot.Add(every)) {
-			t.Errorf("service %d is not due at its next slot", id)
-		}
-		if lastSlot("main", id, every, now) != lastSlot("main", id, every, now.Add(time.Nanosecond)) {
-			t.Errorf("service %d: the slot is not stable", id)
-		}
-	}
-	// A read time in the future (the clock went back) is not trusted.
-	if !RefreshDue("main", 1, now.Add(time.Hour), every, now) {
-		t.Error("a read an hour in the future is taken for fresh")
-	}
-	if RefreshDue("main", 1, now.Add(time.Minute), every, now) {
-		t.Error("a read a minute in the future (within the clock slack) is taken for stale")
-	}
-	// The phases spread: over 2,000 ids, no hour of the week holds more
-	// than three times its share.
-	perHour := map[int64]int{}
-	for id := int64(1); id <= 2000; id++ {
-		perHour[phase("main", id, every)/3600]++
-	}
-	for h, n := range perHour {
-		if n > 3*2000/168 {
-			t.Errorf("hour %d of the week holds %d of 2,000 slots", h, n)
+func TestRefreshQuota(t *testing.T) {
+	for _, tt := range []struct {
+		name                 string
+		rest, overdue        int
+		elapsed, gap, every  time.Duration
+		share, cap, quota, d int
+	}{
+		{"steady, 10,000 services", 9900, 0, 6 * time.Hour, 6 * time.Hour, 7 * day, 354, 707, 354, 0},
+		{"a few overdue ride along", 9900, 360, 6 * time.Hour, 6 * time.Hour, 7 * day, 354, 707, 360, 0},
+		{"run-now a minute later", 9900, 0, time.Minute, 6 * time.Hour, 7 * day, 1, 707, 1, 0},
+		{"after ten days down: twice the pace", 9900, 9900, 10 * day, 6 * time.Hour, 7 * day, 9900, 707, 707, 9193},
+		{"clock went back", 9900, 0, -time.Hour, 6 * time.Hour, 7 * day, 0, 707, 0, 0},
+		{"tiny account", 3, 0, 6 * time.Hour, 6 * time.Hour, 7 * day, 0, 1, 0, 0},
+		{"tiny account, overdue", 3, 3, 6 * time.Hour, 6 * time.Hour, 7 * day, 0, 1, 1, 2},
+		{"refresh shorter than a cycle", 50, 50, day, day, 12 * time.Hour, 50, 200, 50, 0},
+	} {
+		got := refreshQuota(tt.rest, tt.overdue, tt.elapsed, tt.gap, tt.every)
+		want := Refresh{Rest: tt.rest, Overdue: tt.overdue, Share: tt.share, Cap: tt.cap, Quota: tt.quota, Deferred: tt.d}
+		if got != want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, want)
 		}
 	}
 }
 
-func TestRefreshQuotaAndCap(t *testing.T) {
-	if q := refreshQuota(10000, 6*time.Hour, 7*day); q != 715 {
-		t.Errorf("quota = %d, want 715 (twice 10,000 x 6h / 7d)", q)
-	}
-	if q := refreshQuota(3, 6*time.Hour, 7*day); q != 1 {
-		t.Errorf("quota = %d, want at least 1", q)
-	}
-	if q := refreshQuota(50, 24*time.Hour, 12*time.Hour); q != 50 {
-		t.Errorf("quota = %d with a refresh shorter than a cycle, want every service", q)
-	}
-	t0 := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+func TestChooseRefreshTakesTheOldestReads(t *testing.T) {
+	now := time.Date(2026, 4, 8, 0, 0, 0, 0, time.UTC)
 	cached := map[int64]*state.CachedService{}
 	reasons := map[int64]Reason{}
-	for id := int64(1); id <= 5; id++ {
-		cached[id] = &state.CachedService{ReadAt: t0.Add(time.Duration(5-id) * time.Hour)} // 5 is the oldest
-		reasons[id] = ReadRefresh
+	for id := int64(1); id <= 28; id++ {
+		cached[id] = &state.CachedService{ReadAt: now.Add(-time.Duration(id) * 6 * time.Hour)} // 28 is the oldest: 7 days
+		reasons[id] = FromCache
 	}
-	reasons[6] = ReadHorizon
-	if d := capRefresh(reasons, cached, 2); d != 3 {
-		t.Errorf("deferred %d, want 3", d)
+	cached[5].ReadAt = now.Add(3 * time.Hour) // in the future: the clock went back
+	reasons[29] = ReadHorizon                 // read anyway; not part of the rest
+	cached[29] = &state.CachedService{ReadAt: now.Add(-30 * day)}
+	q := chooseRefresh(reasons, cached, "main", now, now.Add(-6*time.Hour), 6*time.Hour, 7*day)
+	if q.Rest != 28 || q.Share != 1 || q.Overdue != 2 || q.Quota != 2 {
+		t.Errorf("refresh %+v: want 28 in the rest, a share of 1, 2 overdue (28, and 5 in the future), 2 read", q)
 	}
-	for id, want := range map[int64]Reason{5: ReadRefresh, 4: ReadRefresh, 3: FromCache, 2: FromCache, 1: FromCache, 6: ReadHorizon} {
+	for id, want := range map[int64]Reason{28: ReadRefresh, 5: ReadRefresh, 27: FromCache, 1: FromCache, 29: ReadHorizon} {
 		if reasons[id] != want {
-			t.Errorf("service %d: %s, want %s (the oldest reads first; other reasons untouched)", id, reasons[id], want)
+			t.Errorf("service %d: %s, want %s", id, reasons[id], want)
+		}
+	}
+}
+
+// After a full read, every read has the same age: the refresh goes
+// through them over one interval, the same number each cycle, each once.
+func TestRefreshSpreadsAFullReadOverTheInterval(t *testing.T) {
+	start := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	cached := map[int64]*state.CachedService{}
+	for id := int64(1); id <= 2800; id++ {
+		cached[id] = &state.CachedService{ReadAt: start}
+	}
+	reads := map[int64]int{}
+	last := start
+	for k := 1; k <= 28; k++ {
+		now := start.Add(time.Duration(k) * 6 * time.Hour)
+		reasons := map[int64]Reason{}
+		for id := range cached {
+			reasons[id] = FromCache
+		}
+		q := chooseRefresh(reasons, cached, "main", now, last, 6*time.Hour, 7*day)
+		if q.Quota != 100 {
+			t.Errorf("cycle %d reads %d, want 100 (2,800 over 28 cycles)", k, q.Quota)
+		}
+		for id, r := range reasons {
+			if r == ReadRefresh {
+				reads[id]++
+				cached[id].ReadAt = now
+			}
+		}
+		last = now
+	}
+	for id := int64(1); id <= 2800; id++ {
+		if reads[id] != 1 {
+			t.Fatalf("service %d read %d times over the interval, want once", id, reads[id])
 		}
 	}
 }

@@ -18,9 +18,10 @@ type Stats struct {
 	// ByReason counts the services returned by why they were read
 	// (FromCache for those that were not).
 	ByReason map[Reason]int
-	// Deferred is the number of services past their refresh slot left for
-	// a later cycle by the per-cycle cap.
-	Deferred int
+	// Refresh is how the refresh reads were counted (zero in a full read);
+	// its Deferred are the services read a refresh interval ago or more
+	// that the per-cycle cap left for later cycles.
+	Refresh Refresh
 	// Gone is the number of ids that left the account since the last
 	// inventory (no longer listed, or 404 when read).
 	Gone int
@@ -63,8 +64,8 @@ func (s Stats) logAttrs() []any {
 			attrs = append(attrs, "read_"+r.String(), n)
 		}
 	}
-	if s.Deferred > 0 {
-		attrs = append(attrs, "refresh_deferred", s.Deferred)
+	if s.Refresh.Deferred > 0 {
+		attrs = append(attrs, "refresh_deferred", s.Refresh.Deferred)
 	}
 	if s.Gone > 0 {
 		attrs = append(attrs, "gone", s.Gone)

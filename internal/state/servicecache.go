@@ -23,7 +23,7 @@ import (
 //
 // Layout (VERSION.md, schema 3, the service cache), in bucket `services`:
 //
-//	account 0x00 'a'                       {"f": last full read, unix seconds}
+//	account 0x00 'a'                       {"f": last full read, "i": last inventory; unix seconds}
 //	account 0x00 's' id (8 bytes, BE)      storedCached
 var bucketServices = []byte("services")
 
@@ -51,6 +51,9 @@ type ServiceCache struct {
 	// LastFull is when a read of every service of the account last
 	// completed; zero when none did.
 	LastFull time.Time
+	// LastInventory is when the account's last inventory that updated the
+	// cache started; zero when none is recorded.
+	LastInventory time.Time
 }
 
 // CacheUpdate is one change to an account's cache.
@@ -63,6 +66,9 @@ type CacheUpdate struct {
 	// FullAt, when not zero, records that every service of the account
 	// was read, by then.
 	FullAt time.Time
+	// InventoryAt, when not zero, records when the inventory that makes
+	// this update started.
+	InventoryAt time.Time
 }
 
 // storedCached is a cached service as the bucket stores it; the account
@@ -79,7 +85,8 @@ type storedCached struct {
 }
 
 type storedCacheAccount struct {
-	LastFull int64 `json:"f,omitempty"` // unix seconds
+	LastFull      int64 `json:"f,omitempty"` // unix seconds
+	LastInventory int64 `json:"i,omitempty"` // unix seconds
 }
 
 var renewModes = map[string]renewd.RenewMode{}
@@ -128,6 +135,9 @@ func (l *Ledger) ServiceCache(account string) (ServiceCache, error) {
 				}
 				if a.LastFull != 0 {
 					out.LastFull = time.Unix(a.LastFull, 0).UTC()
+				}
+				if a.LastInventory != 0 {
+					out.LastInventory = time.Unix(a.LastInventory, 0).UTC()
 				}
 			case len(rest) == 9 && rest[0] == cacheKindService:
 				id := int64(binary.BigEndian.Uint64(rest[1:]))
@@ -205,14 +215,26 @@ func (l *Ledger) UpdateServiceCache(account string, u CacheUpdate) error {
 				return fmt.Errorf("delete service %d: %w", id, err)
 			}
 		}
+		if u.FullAt.IsZero() && u.InventoryAt.IsZero() {
+			return nil
+		}
+		key := append(slices.Clone(prefix), cacheKindAccount)
+		var a storedCacheAccount
+		if raw := b.Get(key); raw != nil {
+			_ = json.Unmarshal(raw, &a) // an entry that cannot be read is written anew
+		}
 		if !u.FullAt.IsZero() {
-			v, err := json.Marshal(storedCacheAccount{LastFull: u.FullAt.Unix()})
-			if err != nil {
-				return err
-			}
-			if err := b.Put(append(slices.Clone(prefix), cacheKindAccount), v); err != nil {
-				return fmt.Errorf("store the last full read: %w", err)
-			}
+			a.LastFull = u.FullAt.Unix()
+		}
+		if !u.InventoryAt.IsZero() {
+			a.LastInventory = u.InventoryAt.Unix()
+		}
+		v, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(key, v); err != nil {
+			return fmt.Errorf("store the account's inventory times: %w", err)
 		}
 		return nil
 	})

@@ -35,6 +35,10 @@ func TestServiceCacheKeepsTheWholeRead(t *testing.T) {
 	if err := l.UpdateServiceCache("main", CacheUpdate{Put: []CachedService{auto, bad, parent}, FullAt: full}); err != nil {
 		t.Fatal(err)
 	}
+	inv := full.Add(6 * time.Hour)
+	if err := l.UpdateServiceCache("main", CacheUpdate{InventoryAt: inv}); err != nil { // keeps the last full read
+		t.Fatal(err)
+	}
 	if err := l.UpdateServiceCache("other", CacheUpdate{Put: []CachedService{other}}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +46,7 @@ func TestServiceCacheKeepsTheWholeRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ServiceCache{Account: "main", Services: []CachedService{parent, auto, bad}, LastFull: full}
+	want := ServiceCache{Account: "main", Services: []CachedService{parent, auto, bad}, LastFull: full, LastInventory: inv}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cache (-want +got):\n%s", diff)
 	}
@@ -106,7 +110,7 @@ func TestServiceCacheLayout(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "renewd.db")
 	l := openAt(t, path, nil)
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	if err := l.UpdateServiceCache("main", CacheUpdate{Put: []CachedService{cached("main", 1001, "2026-12-05", at)}, FullAt: at}); err != nil {
+	if err := l.UpdateServiceCache("main", CacheUpdate{Put: []CachedService{cached("main", 1001, "2026-12-05", at)}, FullAt: at, InventoryAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	l.Close()
@@ -127,7 +131,7 @@ func TestServiceCacheLayout(t *testing.T) {
 	}
 	key := string(binary.BigEndian.AppendUint64([]byte("main\x00s"), 1001))
 	want := map[string]string{
-		"main\x00a": `{"f":1772355600}`,
+		"main\x00a": `{"f":1772355600,"i":1772355600}`,
 		key:         `{"n":"vps-x.vps.ovh.net","ty":"vps","x":"2026-12-05","m":"manual","rm":"manual","st":"ok","r":1772355600}`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
