@@ -52,15 +52,16 @@ func fairUse(n int, latency, unlimited time.Duration) time.Duration {
 	return max(limited, unlimited)
 }
 
-// spreadScenario is n services like generated's, but with 1% (every
-// hundredth) expiring within 1 to 30 days, inside their horizon (30d of
-// report_within + 3d of margin) for as long as the benchmark runs, and the
-// rest 45 to 365 days away, beyond it for the week the benchmark covers.
+// spreadScenario is n services like generated's, but with 1% (ids 1, 101,
+// 201...: manual) expiring within 1 to 30 days, inside their horizon (30d
+// of report_within + 3d of margin) for as long as the benchmark runs, and
+// the rest 45 to 364 days away, beyond it for the week the benchmark
+// covers.
 func spreadScenario(n int, now time.Time) ovhfake.Scenario {
 	sc := generated(n, now)
 	today := renewd.DateOf(now.UTC())
 	for i := range sc.Services {
-		if (i+1)%100 == 0 {
+		if id := i + 1; id%100 == 1 {
 			sc.Services[i].Expiration = today.AddDays(1 + (i/100)%30)
 		} else {
 			sc.Services[i].Expiration = today.AddDays(45 + (i*37)%320)

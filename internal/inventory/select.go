@@ -100,9 +100,10 @@ func refreshAge(readAt, now time.Time) time.Duration {
 type Refresh struct {
 	// Rest is the number of services read for no other reason.
 	Rest int
-	// Share is the refresh's pace: Rest * elapsed / every, rounded,
-	// elapsed being the time since the account's last inventory (the
-	// cycle gap when none is recorded), at most every.
+	// Share is the refresh's pace: Rest * elapsed / every, elapsed being
+	// the time since the account's last inventory (a cycle gap when none
+	// is recorded), rounded so that consecutive cycles add up to Rest per
+	// `every` exactly (pacedShare); all of Rest past `every`.
 	Share int
 	// Overdue are the services of Rest whose read is every old or older
 	// (or in the future).
@@ -114,13 +115,28 @@ type Refresh struct {
 	Quota, Deferred int
 }
 
-// refreshQuota counts the refresh of one cycle over rest services of
-// which overdue are overdue.
-func refreshQuota(rest, overdue int, elapsed, gap, every time.Duration) Refresh {
-	share := func(d time.Duration) int {
-		return int(math.Round(float64(rest) * float64(d) / float64(every)))
+// pacedShare is how many of rest services the refresh reads between last
+// and now: the whole numbers that rest * t / every crosses between the
+// two (t in Unix seconds), so that the shares of consecutive cycles add
+// up to rest every `every` whatever the rounding; rest when now is every
+// or more after last, 0 when now is not after last (the clock went back).
+func pacedShare(rest int, last, now time.Time, every time.Duration) int {
+	switch {
+	case !now.After(last):
+		return 0
+	case now.Sub(last) >= every:
+		return rest
 	}
-	r := Refresh{Rest: rest, Overdue: overdue, Share: share(min(max(elapsed, 0), every)), Cap: max(share(2*gap), 1)}
+	secs := max(int64(every/time.Second), 1)
+	at := func(t time.Time) int64 { return int64(rest) * t.Unix() / secs }
+	return int(min(max(at(now)-at(last), 0), int64(rest)))
+}
+
+// refreshQuota counts the refresh of one cycle over rest services of
+// which overdue are overdue, share being pacedShare's.
+func refreshQuota(rest, overdue, share int, gap, every time.Duration) Refresh {
+	cap := max(int(math.Round(float64(rest)*float64(2*gap)/float64(every))), 1)
+	r := Refresh{Rest: rest, Overdue: overdue, Share: share, Cap: cap}
 	r.Quota = min(max(r.Share, r.Overdue), r.Cap, rest)
 	r.Deferred = max(overdue-r.Quota, 0)
 	return r
@@ -147,11 +163,10 @@ func chooseRefresh(reasons map[int64]Reason, cached map[int64]*state.CachedServi
 			overdue++
 		}
 	}
-	elapsed := gap
-	if !last.IsZero() {
-		elapsed = now.Sub(last)
+	if last.IsZero() {
+		last = now.Add(-gap)
 	}
-	q := refreshQuota(len(rest), overdue, elapsed, gap, every)
+	q := refreshQuota(len(rest), overdue, pacedShare(len(rest), last, now, every), gap, every)
 	slices.SortFunc(rest, func(a, b int64) int {
 		if c := cmp.Compare(refreshAge(cached[b].ReadAt, now), refreshAge(cached[a].ReadAt, now)); c != 0 {
 			return c // the oldest first

@@ -60,24 +60,56 @@ func TestInHorizon(t *testing.T) {
 func TestRefreshQuota(t *testing.T) {
 	for _, tt := range []struct {
 		name                 string
-		rest, overdue        int
-		elapsed, gap, every  time.Duration
-		share, cap, quota, d int
+		rest, overdue, share int
+		gap, every           time.Duration
+		cap, quota, deferred int
 	}{
-		{"steady, 10,000 services", 9900, 0, 6 * time.Hour, 6 * time.Hour, 7 * day, 354, 707, 354, 0},
-		{"a few overdue ride along", 9900, 360, 6 * time.Hour, 6 * time.Hour, 7 * day, 354, 707, 360, 0},
-		{"run-now a minute later", 9900, 0, time.Minute, 6 * time.Hour, 7 * day, 1, 707, 1, 0},
-		{"after ten days down: twice the pace", 9900, 9900, 10 * day, 6 * time.Hour, 7 * day, 9900, 707, 707, 9193},
-		{"clock went back", 9900, 0, -time.Hour, 6 * time.Hour, 7 * day, 0, 707, 0, 0},
-		{"tiny account", 3, 0, 6 * time.Hour, 6 * time.Hour, 7 * day, 0, 1, 0, 0},
-		{"tiny account, overdue", 3, 3, 6 * time.Hour, 6 * time.Hour, 7 * day, 0, 1, 1, 2},
-		{"refresh shorter than a cycle", 50, 50, day, day, 12 * time.Hour, 50, 200, 50, 0},
+		{"steady, 10,000 services", 9900, 0, 354, 6 * time.Hour, 7 * day, 707, 354, 0},
+		{"a few overdue ride along", 9900, 360, 354, 6 * time.Hour, 7 * day, 707, 360, 0},
+		{"after ten days down: twice the pace", 9900, 9900, 9900, 6 * time.Hour, 7 * day, 707, 707, 9193},
+		{"tiny account", 3, 0, 0, 6 * time.Hour, 7 * day, 1, 0, 0},
+		{"tiny account, overdue", 3, 3, 0, 6 * time.Hour, 7 * day, 1, 1, 2},
+		{"refresh shorter than a cycle", 50, 50, 50, day, 12 * time.Hour, 200, 50, 0},
 	} {
-		got := refreshQuota(tt.rest, tt.overdue, tt.elapsed, tt.gap, tt.every)
-		want := Refresh{Rest: tt.rest, Overdue: tt.overdue, Share: tt.share, Cap: tt.cap, Quota: tt.quota, Deferred: tt.d}
+		got := refreshQuota(tt.rest, tt.overdue, tt.share, tt.gap, tt.every)
+		want := Refresh{Rest: tt.rest, Overdue: tt.overdue, Share: tt.share, Cap: tt.cap, Quota: tt.quota, Deferred: tt.deferred}
 		if got != want {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, want)
 		}
+	}
+}
+
+func TestPacedShareAddsUpOverTheInterval(t *testing.T) {
+	start := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	for _, rest := range []int{3, 990, 9900, 12345} {
+		total, lo, hi := 0, rest, 0
+		for k := range 28 {
+			last, now := start.Add(time.Duration(k)*6*time.Hour), start.Add(time.Duration(k+1)*6*time.Hour)
+			n := pacedShare(rest, last, now, 7*day)
+			total += n
+			lo, hi = min(lo, n), max(hi, n)
+		}
+		if total != rest || hi-lo > 1 {
+			t.Errorf("rest %d: 28 cycles of 6h read %d (from %d to %d a cycle), want %d in all, evenly", rest, total, lo, hi, rest)
+		}
+	}
+	now := start.Add(time.Hour)
+	for _, tt := range []struct {
+		name       string
+		last       time.Time
+		rest, want int
+	}{
+		{"the clock went back", now.Add(time.Hour), 9900, 0},
+		{"ten days later", now.Add(-10 * day), 9900, 9900},
+		{"an interval later exactly", now.Add(-7 * day), 500, 500},
+	} {
+		if got := pacedShare(tt.rest, tt.last, now, 7*day); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	// A minute's share of 9,900 a week is 0.98: 0 or 1, by where it falls.
+	if got := pacedShare(9900, now.Add(-time.Minute), now, 7*day); got > 1 {
+		t.Errorf("a minute later: %d, want at most 1", got)
 	}
 }
 
