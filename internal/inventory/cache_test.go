@@ -262,3 +262,38 @@ func TestServiceWithoutAnExpirationIsReadEveryCycle(t *testing.T) {
 		t.Errorf("once OVH gives its expiration: %s %s (%s), want paid", o.Verdict, o.Action, o.Reason)
 	}
 }
+
+// A term that holds an order (here refused: the created order came above
+// the cap) has its service read on every cycle, outside every horizon
+// too, until a read shows the service renewed past it; then the term is
+// never ordered or paid again, and the service is left to the cache.
+func TestTermHoldingAnOrderIsReadUntilTheServiceMovesPastIt(t *testing.T) {
+	s := vps(41, 40*day)
+	r := newRig(t, append(farServices(5), s), renewVPS(45*day))
+	r.Opts.Refresh = 3650 * day
+	r.fake.RaiseOrderPrice(41, 50*renewd.UcentsPerUnit)
+	r.cycle()
+	rec, _, _ := r.ledger.Get(renewd.Term{Account: "main", ServiceID: 41, Expiration: s.Expiration})
+	if rec.Status != state.StatusRefused || !rec.HoldsOrder() || rec.MoneyInFlight() {
+		t.Fatalf("set-up: term %s holding an order %v, want refused with its order", rec.Status, rec.HoldsOrder())
+	}
+	r.Policy.Rules = []policy.Rule{renewVPS(7 * day)} // 40 days is outside every horizon now
+	for range 2 {
+		r.clock.Advance(6 * time.Hour)
+		r.cycle()
+		if st := r.last(); st.ByReason[inventory.ReadOpen] != 1 {
+			t.Fatalf("stats %+v: want service 41 read for the order its term holds", st)
+		}
+	}
+	moved := s
+	moved.Expiration = s.Expiration.AddPeriod(renewd.Period{Years: 1})
+	r.fake.AddService(moved) // renewed by hand
+	r.clock.Advance(6 * time.Hour)
+	r.cycle() // read for its term: the cache now holds the new expiration
+	r.takeReads()
+	r.clock.Advance(6 * time.Hour)
+	r.cycle()
+	if reads := r.takeReads(); reads[41] != 0 {
+		t.Errorf("read %d times after a read showed it renewed past the held term", reads[41])
+	}
+}

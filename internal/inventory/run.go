@@ -20,17 +20,17 @@ func (a *Account) inventory(ctx context.Context, now time.Time) ([]renewd.Servic
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("read the service cache: %w", err)
 	}
-	open, err := a.openTerms(account)
+	cached := make(map[int64]*state.CachedService, len(cache.Services))
+	for i := range cache.Services {
+		cached[cache.Services[i].Service.ID] = &cache.Services[i]
+	}
+	open, err := a.openTerms(account, cached)
 	if err != nil {
 		return nil, Stats{}, err
 	}
 	listing, err := a.Client.ListServices(ctx)
 	if err != nil {
 		return nil, Stats{}, err
-	}
-	cached := make(map[int64]*state.CachedService, len(cache.Services))
-	for i := range cache.Services {
-		cached[cache.Services[i].Service.ID] = &cache.Services[i]
 	}
 	st := Stats{Account: account, At: now, Listed: len(listing.IDs), ByReason: map[Reason]int{}, LastFull: cache.LastFull}
 	if listing.Expanded {
@@ -159,15 +159,15 @@ func notListed(cached map[int64]*state.CachedService, listed []int64) []int64 {
 
 // openTerms returns the account's terms that must be followed on fresh
 // reads, by service id: money in flight, paid and awaiting delivery, or
-// holding an order.
-func (a *Account) openTerms(account string) (map[int64][]state.Record, error) {
+// holding an order (inFlight).
+func (a *Account) openTerms(account string, cached map[int64]*state.CachedService) (map[int64][]state.Record, error) {
 	recs, err := a.ledger.List(state.Filter{Account: account})
 	if err != nil {
 		return nil, fmt.Errorf("list the account's terms in flight: %w", err)
 	}
 	out := map[int64][]state.Record{}
 	for _, r := range recs {
-		if inFlight(r) {
+		if inFlight(r, cached[r.Term.ServiceID]) {
 			out[r.Term.ServiceID] = append(out[r.Term.ServiceID], r)
 		}
 	}
@@ -176,7 +176,14 @@ func (a *Account) openTerms(account string) (map[int64][]state.Record, error) {
 
 // inFlight reports whether renewd still follows the term at OVH: as
 // Ledger.InFlight lists them (money in flight, paid, undelivered), and the
-// terms holding an unpaid order.
-func inFlight(r state.Record) bool {
-	return r.MoneyInFlight() || r.Status == state.StatusPaid || r.Status == state.StatusUndelivered || r.HoldsOrder()
+// terms holding an unpaid order, unless a read has already shown the
+// service past the term (its expiration moved later): such a term, held,
+// refused or denied with its order, is never ordered or paid again, and
+// would otherwise have its service read on every cycle for as long as the
+// ledger keeps it.
+func inFlight(r state.Record, c *state.CachedService) bool {
+	if r.MoneyInFlight() || r.Status == state.StatusPaid || r.Status == state.StatusUndelivered {
+		return true
+	}
+	return r.HoldsOrder() && (c == nil || !c.Service.Expiration.After(r.Term.Expiration))
 }
