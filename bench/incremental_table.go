@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -93,7 +94,8 @@ func incrementalRows(ctx context.Context, n int, o options) ([]incRow, error) {
 	rows = append(rows,
 		incRow{N: n, Form: "(i) incremental, steady state, mean", Requests: float64(sumReq) / float64(k),
 			Wall: sumWall / k, Fair: sumFair / k,
-			Note: fmt.Sprintf("measured over %d cycles (one refresh interval); %d due", incSteadyCycles, due)},
+			Note: fmt.Sprintf("measured over %d cycles (one refresh interval); %d due; ledger file with the cache %s",
+				incSteadyCycles, due, fileMB(filepath.Join(rig.dir, "renewd.db")))},
 		incRow{N: n, Form: "(i) incremental, steady state, worst cycle", Requests: float64(worst.requests),
 			Wall: worst.wall, Fair: fairUse(worst.requests, o.latency, worst.wall), Note: "measured; the most requests of those cycles"})
 	if n == o.ns[0] && !o.skip["limiter-check"] {
@@ -122,7 +124,7 @@ func limiterCheck(ctx context.Context, rig *incRig, n int, o options) (incRow, e
 	}
 	return incRow{N: n, Form: "(i) check: one steady cycle at the real limit", Requests: float64(m.requests),
 		Wall: m.wall, Fair: fairUse(m.requests, o.latency, 0),
-		Note: fmt.Sprintf("wall MEASURED under 0.75/s burst 15 (fair use column: the formula); a new client adds its clock read and form detection")}, nil
+		Note: "wall MEASURED under 0.75/s burst 15 (fair use column: the formula); a new client adds its clock read and form detection"}, nil
 }
 
 // incrementalTable measures every N and prints the table.
@@ -162,6 +164,15 @@ func incrementalTable(ctx context.Context, w io.Writer, o options) error {
 	fmt.Fprintln(w, "requests are counted by the fake, per cycle, all routes (GET /service, GET /service/{id}, the daily GET /services and batch tries)")
 	fmt.Fprintln(w)
 	return nil
+}
+
+// fileMB is a file's size in MB, or "?" when it cannot be read.
+func fileMB(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MB", mb(fi.Size()))
 }
 
 // hms writes a long duration as 3h41m6s, a short one as 1.2s.
