@@ -165,7 +165,7 @@ func (a *Account) Services(ctx context.Context) ([]renewd.Service, error) {
 	before := a.Client.Stats()
 	services, st, err := a.inventory(ctx, start)
 	if err != nil {
-		return nil, fmt.Errorf("incremental inventory of account %q: %w", a.Account(), err)
+		return nil, fmt.Errorf("incremental inventory: %w", err)
 	}
 	st.Requests = requestsSince(before, a.Client.Stats())
 	st.Took = a.now().Sub(start)
