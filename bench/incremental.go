@@ -81,10 +81,13 @@ type incRig struct {
 	ledger *state.Ledger
 	dir    string
 	policy policy.Policy
+	// routes sums the requests by route of the inventories since the last
+	// takeRoutes, as the Account counts them.
+	routes map[string]int
 }
 
 func newIncRig(n int, o options) (*incRig, error) {
-	r := &incRig{clock: ovhfake.NewClock(time.Now().UTC().Truncate(time.Second))}
+	r := &incRig{clock: ovhfake.NewClock(time.Now().UTC().Truncate(time.Second)), routes: map[string]int{}}
 	r.fake = ovhfake.New(spreadScenario(n, r.clock.Now()), ovhfake.Options{
 		AppKey: fakeAppKey, AppSecret: fakeAppSecret, ConsumerKey: fakeConsumerKey, Now: r.clock.Now, MaxSkew: -1})
 	r.fake.SetWire(ovhfake.Wire{Expanded: ovhfake.ExpandedRefused, Batch: ovhfake.BatchRefused})
@@ -153,10 +156,22 @@ func (r *incRig) measure(ctx context.Context, list func(context.Context) ([]rene
 	return m, nil
 }
 
+// takeRoutes returns the requests by route since the last call.
+func (r *incRig) takeRoutes() map[string]int {
+	out := r.routes
+	r.routes = map[string]int{}
+	return out
+}
+
 // account is the incremental inventory over the rig's ledger, with c.
 func (r *incRig) account(c *ovh.Client) *inventory.Account {
 	a, err := inventory.New(inventory.Options{Client: c, Ledger: r.ledger, Policy: r.policy,
-		CycleGap: incCycleGap, Refresh: incRefresh, Now: r.clock.Now, Logger: slog.New(slog.DiscardHandler)})
+		CycleGap: incCycleGap, Refresh: incRefresh, Now: r.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		OnDone: func(s inventory.Stats) {
+			for route, n := range s.Requests {
+				r.routes[route] += n
+			}
+		}})
 	if err != nil {
 		panic(err) // a client and a ledger are given
 	}

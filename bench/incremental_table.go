@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -73,6 +75,7 @@ func incrementalRows(ctx context.Context, n int, o options) ([]incRow, error) {
 	rows = append(rows, incRow{N: n, Form: "(i0) incremental, first cycle (empty cache)", Requests: float64(cold.requests),
 		Wall: cold.wall, Fair: fairUse(cold.requests, o.latency, cold.wall), Note: "measured; a full read, once"})
 
+	rig.takeRoutes()
 	var sumReq, sumWall, sumFair time.Duration
 	worst := incMeasure{}
 	due := 0
@@ -91,11 +94,16 @@ func incrementalRows(ctx context.Context, n int, o options) ([]incRow, error) {
 		due = m.due
 	}
 	k := time.Duration(incSteadyCycles)
+	routes := rig.takeRoutes()
+	byRoute := ""
+	for _, route := range slices.Sorted(maps.Keys(routes)) {
+		byRoute += fmt.Sprintf(", %s %.2f", route, float64(routes[route])/float64(incSteadyCycles))
+	}
 	rows = append(rows,
 		incRow{N: n, Form: "(i) incremental, steady state, mean", Requests: float64(sumReq) / float64(k),
 			Wall: sumWall / k, Fair: sumFair / k,
-			Note: fmt.Sprintf("measured over %d cycles (one refresh interval); %d due; ledger file with the cache %s",
-				incSteadyCycles, due, fileMB(filepath.Join(rig.dir, "renewd.db")))},
+			Note: fmt.Sprintf("measured over %d cycles (one refresh interval); %d due; ledger file with the cache %s; a cycle's requests by route: %s",
+				incSteadyCycles, due, fileMB(filepath.Join(rig.dir, "renewd.db")), byRoute[2:])},
 		incRow{N: n, Form: "(i) incremental, steady state, worst cycle", Requests: float64(worst.requests),
 			Wall: worst.wall, Fair: fairUse(worst.requests, o.latency, worst.wall), Note: "measured; the most requests of those cycles"})
 	if n == o.ns[0] && !o.skip["limiter-check"] {
