@@ -78,7 +78,8 @@ func (c *Client) ListServices(ctx context.Context) (Listing, error) {
 //
 // onRead, when not nil, is called once for each service read, as soon as
 // it is read, in no particular order and never concurrently (for progress
-// and for keeping what was read before a failure). It must not block.
+// and for keeping what was read before a failure). The readers wait while
+// it runs: it should be short (a ledger write now and then is).
 func (c *Client) ReadServices(ctx context.Context, ids []int64, onRead func(renewd.Service)) ([]renewd.Service, error) {
 	note := serialized(onRead)
 	var services []renewd.Service
