@@ -1,12 +1,14 @@
 package daemon
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/state"
 )
 
@@ -37,5 +39,18 @@ func TestStatusShowsEachAccountsServiceCache(t *testing.T) {
 	want := []state.CacheSummary{{Account: "main", Services: 2, OldestRead: read, LastFull: full}}
 	if diff := cmp.Diff(want, st.Inventory); diff != "" {
 		t.Errorf("status inventory (-want +got):\n%s", diff)
+	}
+}
+
+func TestReloadNamesInventoryChanges(t *testing.T) {
+	old := config.Default()
+	next := old
+	next.Inventory.RefreshInterval = 14 * 24 * time.Hour
+	next.Inventory.HorizonMargin = 5 * 24 * time.Hour
+	got := strings.Join(diff(&old, &next), "; ")
+	for _, want := range []string{"inventory.refresh_interval 168h0m0s -> 336h0m0s", "inventory.horizon_margin 72h0m0s -> 120h0m0s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("changes %q do not name %q", got, want)
+		}
 	}
 }
