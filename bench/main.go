@@ -1,6 +1,8 @@
 // Command bench is renewd's performance harness. It compares the inventory
 // of OVH's guide (one sequential signed call per service) with renewd's
-// inventory forms against the fake OVH API with injected latency, measures
+// inventory forms against the fake OVH API with injected latency, and the
+// incremental inventory's steady state with today's full plain one under
+// OVH's fair use, measures
 // the peak RSS of a full renewal cycle and the idle RSS of `renewd run`,
 // and the ledger's size after years of daily cycles.
 //
@@ -72,6 +74,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		printInventory(stdout, rows)
 	}
+	if !o.skip["incremental"] {
+		if err := incrementalTable(ctx, stdout, o); err != nil {
+			return err
+		}
+	}
 	if !o.skip["cycle"] {
 		fmt.Fprintf(os.Stderr, "cycle RSS N=%d...\n", o.rssN)
 		res, kb, err := cycleRSS(ctx, o.rssN)
@@ -116,7 +123,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.ledgerServices, "ledger-services", 1000, "services in the ledger simulation")
 	fs.IntVar(&o.ledgerYears, "ledger-years", 3, "years of daily cycles in the ledger simulation")
 	fs.IntVar(&o.pruneEvery, "prune-every", 1, "days between two Prune calls in the ledger simulation (0: never); the daemon prunes after every cycle")
-	skip := fs.String("skip", "", "comma-separated parts to skip: inventory, cycle, idle, ledger")
+	skip := fs.String("skip", "", "comma-separated parts to skip: inventory, incremental, limiter-check, cycle, idle, ledger")
 	fs.StringVar(&o.child, "child", "", "internal: run as the child measurement (cycle)")
 	fs.StringVar(&o.url, "url", "", "internal: the fake's base URL, for -child")
 	fs.StringVar(&o.dir, "dir", "", "internal: the child's temporary directory")

@@ -93,7 +93,10 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 	if err := writeStatus(w, st.Terms, st.Unreadable, nil, false); err != nil {
 		return err
 	}
-	return writeReports(w, st.Reports)
+	if err := writeReports(w, st.Reports); err != nil {
+		return err
+	}
+	return writeInventory(w, st.Inventory)
 }
 
 func stamp(t time.Time) string {

@@ -129,7 +129,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(out, "== renewd plan: what a cycle would do (dryRun prices, nothing ordered) ==")
-	if err := plan(ctx, de, cfg, log, false); err != nil {
+	if err := plan(ctx, de, cfg, log, false, false); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nOrders at OVH after plan: %d\n", len(fake.Orders()))
@@ -138,7 +138,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	cycle := func(title string) error {
 		fmt.Fprintf(out, "\n== renewd once (%s) ==\n", title)
 		fmt.Fprintln(out, "Reports, as Slack would show them:")
-		err := once(ctx, de, cfg, log, reports, false)
+		err := once(ctx, de, cfg, log, reports, false, false)
 		var ee *exitError
 		switch {
 		case errors.As(err, &ee) && ee.code == exitNotDone && ee.err == nil:

@@ -255,7 +255,14 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if *asJSON {
 		return nil
 	}
-	return writeReports(e.stdout, reports)
+	if err := writeReports(e.stdout, reports); err != nil {
+		return err
+	}
+	inv, err := l.ServiceCacheSummary()
+	if err != nil {
+		return fmt.Errorf("read the ledger: %w", err)
+	}
+	return writeInventory(e.stdout, inv)
 }
 
 // writeStatus prints the open terms, then the records that cannot be read;

@@ -28,6 +28,7 @@ func cmdOnce(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "once")
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	full := fs.Bool("full", false, "read every service from OVH, not only those that can matter now")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -39,12 +40,13 @@ func cmdOnce(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return once(ctx, e, cfg, log, sender, *asJSON)
+	return once(ctx, e, cfg, log, sender, *asJSON, *full)
 }
 
 // once runs one cycle, delivers its reports through sender, and prints what
-// it did. It returns exit 1 when something due was not renewed.
-func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sender notify.Sender, asJSON bool) error {
+// it did. It returns exit 1 when something due was not renewed. full reads
+// every service from OVH (--full).
+func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sender notify.Sender, asJSON, full bool) error {
 	cs, err := clients(e, cfg, log, nil)
 	if err != nil {
 		return err
@@ -55,8 +57,13 @@ func once(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, sen
 	}
 	defer ledger.Close()
 
+	forgetRemovedAccounts(ledger, cfg, log)
+	s, err := incremental(settings(cfg, cs), cfg, cs, inventoryWiring{ledger: ledger, full: full, log: log})
+	if err != nil {
+		return err
+	}
 	eng := renewal.New(renewal.Options{Ledger: ledger, Logger: log})
-	sum := eng.Cycle(ctx, settings(cfg, cs))
+	sum := eng.Cycle(ctx, s)
 	deliverReports(ctx, cfg, ledger, log, sender)
 	// `once` under cron or a timer prunes as the daemon does after a cycle.
 	if n, err := ledger.Prune(time.Now().Add(-cfg.HistoryRetention)); err != nil {

@@ -24,6 +24,7 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	fs := flags(e, "plan")
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
+	full := fs.Bool("full", false, "read every service from OVH, not only those that can matter now")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -31,11 +32,13 @@ func cmdPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return plan(ctx, e, cfg, log, *asJSON)
+	return plan(ctx, e, cfg, log, *asJSON, *full)
 }
 
-// plan prints what a cycle would do now. It writes nothing anywhere.
-func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJSON bool) error {
+// plan prints what a cycle would do now. It writes nothing anywhere. It
+// decides from the ledger's service cache what can be, unless full; without
+// a ledger it can read, it reads every service.
+func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJSON, full bool) error {
 	cs, err := clients(e, cfg, log, nil)
 	if err != nil {
 		return err
@@ -43,10 +46,11 @@ func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJ
 	// The ledger adds each term's status when it can be read; a plan works
 	// without it (first run, or the daemon holds it).
 	var ledger renewal.LedgerReader
+	w := inventoryWiring{full: full, dryRun: true, log: log}
 	if _, err := os.Stat(cfg.StateFile); err == nil {
 		if l, err := state.Open(cfg.StateFile, state.Options{ReadOnly: true, LockTimeout: 200 * time.Millisecond}); err == nil {
 			defer l.Close()
-			ledger = l
+			ledger, w.ledger = l, l
 		} else if errors.Is(err, state.ErrCorrupt) {
 			// A plan without the ledger's statuses would show paid terms
 			// as due.
@@ -55,7 +59,11 @@ func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJ
 			log.Info("plan without ledger statuses", "reason", err)
 		}
 	}
-	rows, err := renewal.Plan(ctx, settings(cfg, cs), ledger, time.Now())
+	s, err := incremental(settings(cfg, cs), cfg, cs, w)
+	if err != nil {
+		return err
+	}
+	rows, err := renewal.Plan(ctx, s, ledger, time.Now())
 	if asJSON {
 		if werr := writePlanJSON(e.stdout, rows); werr != nil {
 			return werr

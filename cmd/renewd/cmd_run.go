@@ -14,6 +14,7 @@ import (
 
 	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/daemon"
+	"github.com/renewd/renewd/internal/inventory"
 	"github.com/renewd/renewd/internal/metrics"
 	"github.com/renewd/renewd/internal/renewal"
 )
@@ -67,11 +68,12 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		handler   http.Handler
 		onRequest func(account, route string, code int)
 		onSocket  func(up bool)
+		onInv     func(inventory.Stats)
 	)
 	if cfg.Listen != "" {
 		m = metrics.New(versionString())
 		m.SetPolicy(cfg.Policy)
-		dm, handler, onRequest, onSocket = m, m.Handler(), m.OVHRequest, m.SlackSocketMode
+		dm, handler, onRequest, onSocket, onInv = m, m.Handler(), m.OVHRequest, m.SlackSocketMode, m.InventoryDone
 	}
 	sender, approvals, err := senderFor(e, cfg, log, true, onSocket)
 	if err != nil {
@@ -98,7 +100,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return renewal.Settings{}, err
 			}
-			s := settings(cfg, cs)
+			forgetRemovedAccounts(ledger, cfg, log)
+			s, err := incremental(settings(cfg, cs), cfg, cs, inventoryWiring{ledger: ledger, log: log, onDone: onInv})
+			if err != nil {
+				return renewal.Settings{}, err
+			}
 			if m != nil {
 				m.SetPolicy(cfg.Policy)
 				m.SetBudget(s.Budget)

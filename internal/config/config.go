@@ -112,6 +112,8 @@ type Config struct {
 	Policy policy.Policy
 	// Slack configures reports and approvals; nil means no Slack.
 	Slack *Slack
+	// Inventory tunes the incremental inventory.
+	Inventory Inventory
 }
 
 // Account is one OVH account.
@@ -206,6 +208,7 @@ func Default() Config {
 		DeliveryTimeout:  DefaultDeliveryTimeout,
 		HistoryRetention: DefaultHistoryRetention,
 		Policy:           policy.Policy{ReportWithin: DefaultReportWithin},
+		Inventory:        defaultInventory(),
 	}
 }
 

@@ -138,6 +138,7 @@ func TestLoadFull(t *testing.T) {
 			DigestList:        10,
 			MaxSingleMessages: 8,
 		},
+		Inventory: Inventory{RefreshInterval: 14 * Day, HorizonMargin: 4 * Day},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("Load(full.yaml) mismatch (-want +got):\n%s", diff)
@@ -318,5 +319,34 @@ func TestSlackNotifies(t *testing.T) {
 		if got := s.Notifies(kind); got != want {
 			t.Errorf("Notifies(%s) = %v, want %v", kind, got, want)
 		}
+	}
+}
+
+func TestInventoryMarginFollowsTheSchedule(t *testing.T) {
+	for _, tt := range []struct {
+		schedule string
+		jitter   time.Duration
+		margin   time.Duration // horizon_margin given; 0: not given
+		wantGap  time.Duration
+		want     time.Duration
+	}{
+		{"@every 6h", 0, 0, 6 * time.Hour, DefaultHorizonMargin},
+		{"@every 48h", 0, 0, 48 * time.Hour, 4 * Day},
+		{"0 4 * * 1", 30 * time.Minute, 0, 7*Day + 30*time.Minute, 14*Day + time.Hour},
+		{"0 4 1 * *", 0, 0, 31 * Day, 62 * Day},
+		{"CRON_TZ=Europe/Paris 0 4 * * *", 0, 0, 25 * time.Hour, DefaultHorizonMargin}, // the autumn night is 25 hours
+		{"@every 6h", 0, 5 * Day, 6 * time.Hour, 5 * Day},
+	} {
+		c := Default()
+		c.Schedule, c.Jitter, c.Inventory.HorizonMargin = tt.schedule, tt.jitter, tt.margin
+		if got := c.CycleGap(); got != tt.wantGap {
+			t.Errorf("%s: CycleGap = %s, want %s", tt.schedule, got, tt.wantGap)
+		}
+		if got := c.HorizonMargin(); got != tt.want {
+			t.Errorf("%s: HorizonMargin = %s, want %s", tt.schedule, got, tt.want)
+		}
+	}
+	if c := Default(); c.Inventory.RefreshInterval != DefaultRefreshInterval {
+		t.Errorf("default refresh_interval %s, want %s", c.Inventory.RefreshInterval, DefaultRefreshInterval)
 	}
 }

@@ -72,6 +72,7 @@ func (d *decoder) config(root *yaml.Node, c *Config) {
 			d.slack(v, f, &s)
 			c.Slack = &s
 		},
+		"inventory": func(f string, v *yaml.Node) { d.inventory(v, f, &c.Inventory) },
 	})
 	if ovhNode != nil && accountsNode != nil {
 		field := "accounts"

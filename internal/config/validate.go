@@ -95,6 +95,7 @@ func (v *validator) validate() {
 	v.rules()
 	v.slack()
 	v.approvals()
+	v.inventory()
 }
 
 func (v *validator) general() {

@@ -58,6 +58,9 @@ type Status struct {
 	Unreadable []state.UnreadableRecord `json:"unreadable"`
 	// Reports is the outbox: what waits, and what is parked.
 	Reports *Reports `json:"reports,omitempty"`
+	// Inventory is each account's service cache: how many services it
+	// holds, its oldest read, and when every service was last read.
+	Inventory []state.CacheSummary `json:"inventory"`
 }
 
 // Cycle is what one cycle did.

@@ -146,6 +146,8 @@ func diff(old, next *config.Config) []string {
 		{"report_within", old.ReportWithin, next.ReportWithin},
 		{"delivery_timeout", old.DeliveryTimeout, next.DeliveryTimeout},
 		{"history_retention", old.HistoryRetention, next.HistoryRetention},
+		{"inventory.refresh_interval", old.Inventory.RefreshInterval, next.Inventory.RefreshInterval},
+		{"inventory.horizon_margin", old.HorizonMargin(), next.HorizonMargin()},
 	} {
 		if f.old != f.next {
 			out = append(out, fmt.Sprintf("%s %v -> %v", f.name, f.old, f.next))

@@ -57,6 +57,9 @@ func (d *Daemon) Status() (control.Status, error) {
 	if err := d.outboxStatus(&st); err != nil {
 		return control.Status{}, err
 	}
+	if st.Inventory, err = d.ledger.ServiceCacheSummary(); err != nil {
+		return control.Status{}, fmt.Errorf("read the ledger: %w", err)
+	}
 	return st, nil
 }
 

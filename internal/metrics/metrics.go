@@ -80,6 +80,7 @@ type Metrics struct {
 	// socketMode has no labels; absent until Slack approvals connect.
 	socketMode *prometheus.GaugeVec
 	outbox     *outboxCollector
+	inventory  *inventoryMetrics
 
 	mu     sync.Mutex
 	policy policy.Policy
@@ -148,8 +149,9 @@ func New(version string) *Metrics {
 			Name: NameSlackSocketMode,
 			Help: helpSlackSocketModeU,
 		}, nil),
-		outbox: newOutboxCollector(),
-		seen:   map[serviceKey]exposed{},
+		outbox:    newOutboxCollector(),
+		inventory: newInventoryMetrics(),
+		seen:      map[serviceKey]exposed{},
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        NameBuildInfo,
@@ -166,6 +168,7 @@ func New(version string) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.reg.MustRegister(m.inventory.collectors()...)
 	return m
 }
 

@@ -19,8 +19,9 @@ import (
 // batch answer, the API is taken not to batch: it returns batched false and
 // reads nothing more, and the caller reads one service per request. Ids that
 // a later batch could not give (an item in error, an item missing, a batch
-// refused or not understood) are read one by one.
-func (c *Client) batchServices(ctx context.Context, ids []int64) ([]renewd.Service, bool, error) {
+// refused or not understood) are read one by one. Each service read is
+// handed to note.
+func (c *Client) batchServices(ctx context.Context, ids []int64, note func(renewd.Service)) ([]renewd.Service, bool, error) {
 	chunks := slices.Collect(slices.Chunk(ids, batchSize))
 	if len(chunks) == 0 {
 		return nil, true, nil
@@ -37,6 +38,9 @@ func (c *Client) batchServices(ctx context.Context, ids []int64) ([]renewd.Servi
 		return nil, false, nil
 	}
 	results[0], leftovers[0] = got, left
+	for _, s := range got {
+		note(s)
+	}
 	err = forEach(ctx, c.concurrency, len(chunks)-1, func(ctx context.Context, i int) error {
 		chunk := chunks[i+1]
 		got, left, ok, err := c.readBatch(ctx, chunk)
@@ -53,6 +57,9 @@ func (c *Client) batchServices(ctx context.Context, ids []int64) ([]renewd.Servi
 			return nil
 		}
 		results[i+1], leftovers[i+1] = got, left
+		for _, s := range got {
+			note(s)
+		}
 		return nil
 	})
 	if err != nil {
@@ -60,7 +67,7 @@ func (c *Client) batchServices(ctx context.Context, ids []int64) ([]renewd.Servi
 	}
 	services := slices.Concat(results...)
 	if left := slices.Concat(leftovers...); len(left) > 0 {
-		more, err := c.plainServices(ctx, left)
+		more, err := c.plainServices(ctx, left, note)
 		if err != nil {
 			return nil, true, err
 		}

@@ -65,64 +65,39 @@ var ErrUnreadable = errors.New("ovh's answer cannot be read")
 // Problem set (see renewd.Service), counted in Stats.Unreadable and logged
 // as a warning. The inventory fails only when the list of services itself
 // cannot be had.
+//
+// Services is ListServices, then ReadServices of every id when the listing
+// was not expanded: a caller that keeps what earlier reads said (the
+// incremental inventory, internal/inventory) calls the two itself.
 func (c *Client) Services(ctx context.Context) ([]renewd.Service, error) {
-	services, err := c.services(ctx)
+	l, err := c.ListServices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
 	}
+	if l.Expanded {
+		return l.Services, nil
+	}
+	services, err := c.ReadServices(ctx, l.IDs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("inventory of account %q: %w", c.account, err)
+	}
+	return services, nil
+}
+
+// sortServices sorts by ID and drops repeated ids (a listing may page over
+// the same service twice).
+func sortServices(services []renewd.Service) []renewd.Service {
 	slices.SortFunc(services, func(a, b renewd.Service) int { return cmp.Compare(a.ID, b.ID) })
-	services = slices.CompactFunc(services, func(a, b renewd.Service) bool { return a.ID == b.ID })
+	return slices.CompactFunc(services, func(a, b renewd.Service) bool { return a.ID == b.ID })
+}
+
+// noteProblems counts and logs the services returned with a Problem.
+func (c *Client) noteProblems(services []renewd.Service) {
 	for _, s := range services {
 		if s.Problem != "" {
 			c.noteUnreadable(s)
 		}
 	}
-	return services, nil
-}
-
-func (c *Client) services(ctx context.Context) ([]renewd.Service, error) {
-	start := c.startForm()
-	used := start
-	var ids []int64
-	if start == formExpanded {
-		res, err := c.expandedListing(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if res.expanded {
-			c.rememberForm(start, formExpanded)
-			return res.services, nil
-		}
-		c.log.Info("ovh expanded listing not usable; falling back to batch", "account", c.account, "why", res.why)
-		used, ids = formBatch, res.ids
-	}
-	if ids == nil {
-		var err error
-		if ids, err = c.serviceIDs(ctx); err != nil {
-			return nil, err
-		}
-	}
-	var services []renewd.Service
-	if used == formBatch {
-		var batched bool
-		var err error
-		services, batched, err = c.batchServices(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		if !batched {
-			c.log.Info("ovh batch reads not usable; falling back to one read per service", "account", c.account)
-			used = formPlain
-		}
-	}
-	if used == formPlain {
-		var err error
-		if services, err = c.plainServices(ctx, ids); err != nil {
-			return nil, err
-		}
-	}
-	c.rememberForm(start, used)
-	return services, nil
 }
 
 // Service reads one service afresh (GET /service/{id}), e.g. to verify that
@@ -164,7 +139,9 @@ func (c *Client) noteUnreadable(s renewd.Service) {
 		"account", c.account, "service_id", s.ID, "problem", s.Problem)
 }
 
-// startForm returns the form an inventory starts from.
+// startForm returns the form an inventory starts from: the expanded
+// listing when a detection is due (none yet, or the last RedetectEvery
+// ago on the injected clock), else the cheapest form that worked last.
 func (c *Client) startForm() inventoryForm {
 	c.formMu.Lock()
 	defer c.formMu.Unlock()
@@ -174,14 +151,32 @@ func (c *Client) startForm() inventoryForm {
 	return c.form
 }
 
-// rememberForm records the form that worked; a run that started from the
-// cheapest form counts as a detection.
-func (c *Client) rememberForm(start, used inventoryForm) {
+// currentForm returns the cheapest form that worked last, without
+// starting a detection.
+func (c *Client) currentForm() inventoryForm {
 	c.formMu.Lock()
 	defer c.formMu.Unlock()
-	c.form = used
-	if start == formExpanded {
-		c.detectedAt = c.now()
+	return c.form
+}
+
+// detected records what a listing that started from the cheapest form
+// found: the expanded listing works (formExpanded) or not (formBatch, to
+// be tried next). It counts as a detection.
+func (c *Client) detected(form inventoryForm) {
+	c.formMu.Lock()
+	defer c.formMu.Unlock()
+	c.form = form
+	c.detectedAt = c.now()
+}
+
+// batchRefused records that batched reads are refused, until the next
+// detection. It leaves a remembered expanded listing alone: that form
+// reads no id list.
+func (c *Client) batchRefused() {
+	c.formMu.Lock()
+	defer c.formMu.Unlock()
+	if c.form == formBatch {
+		c.form = formPlain
 	}
 }
 
@@ -195,33 +190,6 @@ func (c *Client) serviceIDs(ctx context.Context) ([]int64, error) {
 		ids = []int64{} // listed, and empty: not "not listed yet"
 	}
 	return ids, nil
-}
-
-// plainServices reads each service with GET /service/{id}, concurrently.
-func (c *Client) plainServices(ctx context.Context, ids []int64) ([]renewd.Service, error) {
-	got := make([]*renewd.Service, len(ids))
-	err := forEach(ctx, c.concurrency, len(ids), func(ctx context.Context, i int) error {
-		s, err := c.readService(ctx, ids[i])
-		if IsNotFound(err) {
-			c.log.Warn("ovh service vanished during inventory", "account", c.account, "service_id", ids[i])
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("get service %d: %w", ids[i], err)
-		}
-		got[i] = &s
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	services := make([]renewd.Service, 0, len(ids))
-	for _, s := range got {
-		if s != nil {
-			services = append(services, *s)
-		}
-	}
-	return services, nil
 }
 
 // refused reports whether err is OVH declining a form of request (a 4xx

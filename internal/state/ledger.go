@@ -25,7 +25,8 @@ const DefaultLockTimeout = 200 * time.Millisecond
 // DefaultFoldAfter is the detail window of Options.FoldAfter.
 const DefaultFoldAfter = 30 * 24 * time.Hour
 
-// Bucket names (schema 3; orders is new in 3).
+// Bucket names (schema 3; orders is new in 3, services is an additive part
+// of 3: older files get it on their first read-write Open).
 var (
 	bucketMeta      = []byte("meta")
 	bucketTerms     = []byte("terms")
@@ -36,7 +37,7 @@ var (
 	bucketSpent     = []byte("spent")
 	bucketOrders    = []byte("orders")
 
-	allBuckets = [][]byte{bucketMeta, bucketTerms, bucketHistory, bucketApprovals, bucketOutbox, bucketMessages, bucketSpent, bucketOrders}
+	allBuckets = [][]byte{bucketMeta, bucketTerms, bucketHistory, bucketApprovals, bucketOutbox, bucketMessages, bucketSpent, bucketOrders, bucketServices}
 
 	keySchemaVersion = []byte("schema_version")
 )
