@@ -3,13 +3,14 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/config"
@@ -23,23 +24,22 @@ import (
 // left stays in the outbox for the next run.
 const reportDrainTime = 30 * time.Second
 
-func cmdOnce(ctx context.Context, e *env, args []string) error {
+// setupOnce: once runs one cycle, then exits.
+func setupOnce(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "once")
 	c.register(fs)
-	asJSON := fs.Bool("json", false, "print the outcome as JSON")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
+	asJSON := jsonFlag(fs)
+	return func(ctx context.Context, _ []string) error {
+		cfg, log, err := c.load(e)
+		if err != nil {
+			return err
+		}
+		sender, _, err := senderFor(e, cfg, log, false, nil)
+		if err != nil {
+			return err
+		}
+		return once(ctx, e, cfg, log, sender, *asJSON)
 	}
-	cfg, log, err := c.load(e)
-	if err != nil {
-		return err
-	}
-	sender, _, err := senderFor(e, cfg, log, false, nil)
-	if err != nil {
-		return err
-	}
-	return once(ctx, e, cfg, log, sender, *asJSON)
 }
 
 // once runs one cycle, delivers its reports through sender, and prints what
@@ -127,45 +127,6 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 		fmt.Fprintln(w, "Everything due is renewed or in hand.")
 	}
 	return nil
-}
-
-type outcomeJSON struct {
-	Account    string      `json:"account"`
-	ServiceID  int64       `json:"service_id"`
-	Service    string      `json:"service"`
-	Type       string      `json:"type"`
-	Expiration renewd.Date `json:"expiration,omitzero"`
-	Verdict    string      `json:"verdict"`
-	Rule       string      `json:"rule,omitempty"`
-	Action     string      `json:"action"`
-	Status     string      `json:"status,omitempty"`
-	Price      string      `json:"price,omitempty"`
-	OrderID    int64       `json:"order_id,omitempty"`
-	Reason     string      `json:"reason"`
-	NotRenewed bool        `json:"not_renewed"`
-}
-
-func writeOutcomesJSON(w io.Writer, sum renewal.Summary) error {
-	out := struct {
-		Services []outcomeJSON `json:"services"`
-		Errors   []string      `json:"errors"`
-		Failed   bool          `json:"failed"`
-	}{Services: []outcomeJSON{}, Errors: []string{}, Failed: sum.Failed()}
-	for _, o := range sortedOutcomes(sum.Outcomes) {
-		j := outcomeJSON{Account: o.Service.Account, ServiceID: o.Service.ID, Service: o.Service.Name,
-			Type: o.Service.Type, Expiration: o.Service.Expiration, Verdict: o.Verdict.String(), Rule: o.Rule,
-			Action: string(o.Action), Status: string(o.Status), OrderID: o.OrderID, Reason: o.Reason, NotRenewed: o.NotRenewed()}
-		if o.Price.Ucents != 0 {
-			j.Price = o.Price.String()
-		}
-		out.Services = append(out.Services, j)
-	}
-	for _, err := range sum.Errors {
-		out.Errors = append(out.Errors, err.Error())
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
 
 func sortedOutcomes(os []renewal.Outcome) []renewal.Outcome {
