@@ -12,11 +12,14 @@ import (
 // --json"): the same object with a daemon or without one, whose daemon
 // field is then null.
 type statusOut struct {
-	Version    int             `json:"version"`
-	Daemon     *daemonOut      `json:"daemon"`
-	Terms      []termOut       `json:"terms"`
-	Unreadable []unreadableOut `json:"unreadable"`
-	Reports    *reportsOut     `json:"reports"`
+	Version int        `json:"version"`
+	Daemon  *daemonOut `json:"daemon"`
+	Terms   []termOut  `json:"terms"`
+	// PendingApprovals are the terms of Terms whose approval waits for a
+	// decision: what approve and deny take.
+	PendingApprovals []string        `json:"pending_approvals"`
+	Unreadable       []unreadableOut `json:"unreadable"`
+	Reports          *reportsOut     `json:"reports"`
 }
 
 type daemonOut struct {
@@ -37,45 +40,49 @@ type cycleOut struct {
 	NotRenewed bool           `json:"not_renewed"`
 }
 
-// termOut is one ledger record (state.Record).
+// termOut is one ledger record (state.Record). Left out: the intents'
+// and calls' times on OVH's clock (IntentOVH, PayIntentOVH, CallEndOVH),
+// which only reconciliation reads; DeliveredAt and NewExpiration, which an
+// open term never has; the approval's Slack message (SlackChannel,
+// SlackTS).
 type termOut struct {
-	Term                     string       `json:"term"`
-	Account                  string       `json:"account"`
-	ServiceID                int64        `json:"service_id"`
-	Expiration               jsonDate     `json:"expiration"`
-	Service                  *string      `json:"service"`
-	Type                     *string      `json:"type"`
-	Rule                     *string      `json:"rule"`
-	Status                   string       `json:"status"`
-	Period                   *string      `json:"period"`
-	RenewedServices          []int64      `json:"renewed_services"`
-	Currency                 *string      `json:"currency"`
-	CapUcents                *int64       `json:"cap_ucents"`
-	Cap                      *string      `json:"cap"`
-	QuoteUcents              *int64       `json:"quote_ucents"`
-	Quote                    *string      `json:"quote"`
-	QuoteWithTaxUcents       *int64       `json:"quote_with_tax_ucents"`
-	QuoteWithTax             *string      `json:"quote_with_tax"`
-	Payment                  *paymentOut  `json:"payment"`
-	OrderID                  *int64       `json:"order_id"`
-	OrderPriceUcents         *int64       `json:"order_price_ucents"`
-	OrderPrice               *string      `json:"order_price"`
-	OrderPriceWithTaxUcents  *int64       `json:"order_price_with_tax_ucents"`
-	OrderPriceWithTax        *string      `json:"order_price_with_tax"`
-	OrderExpiresAt           jsonTime     `json:"order_expires_at"`
-	OtherOrders              []int64      `json:"other_orders"`
-	OrderIntentAt            jsonTime     `json:"order_intent_at"`
-	PayIntentAt              jsonTime     `json:"pay_intent_at"`
-	LastMoneyStep            *string      `json:"last_money_step"`
-	PaidAt                   jsonTime     `json:"paid_at"`
-	Adopted                  bool         `json:"adopted"`
-	Approval                 *approvalOut `json:"approval"`
-	Attempts                 int          `json:"attempts"`
-	NextAttemptAt            jsonTime     `json:"next_attempt_at"`
-	LastError                *string      `json:"last_error"`
-	Reason                   *string      `json:"reason"`
-	CreatedAt                jsonTime     `json:"created_at"`
-	UpdatedAt                jsonTime     `json:"updated_at"`
+	Term                    string       `json:"term"`
+	Account                 string       `json:"account"`
+	ServiceID               int64        `json:"service_id"`
+	Expiration              jsonDate     `json:"expiration"`
+	Service                 *string      `json:"service"`
+	Type                    *string      `json:"type"`
+	Rule                    *string      `json:"rule"`
+	Status                  string       `json:"status"`
+	Period                  *string      `json:"period"`
+	RenewedServices         []int64      `json:"renewed_services"`
+	Currency                *string      `json:"currency"`
+	CapUcents               *int64       `json:"cap_ucents"`
+	Cap                     *string      `json:"cap"`
+	QuoteUcents             *int64       `json:"quote_ucents"`
+	Quote                   *string      `json:"quote"`
+	QuoteWithTaxUcents      *int64       `json:"quote_with_tax_ucents"`
+	QuoteWithTax            *string      `json:"quote_with_tax"`
+	Payment                 *paymentOut  `json:"payment"`
+	OrderID                 *int64       `json:"order_id"`
+	OrderPriceUcents        *int64       `json:"order_price_ucents"`
+	OrderPrice              *string      `json:"order_price"`
+	OrderPriceWithTaxUcents *int64       `json:"order_price_with_tax_ucents"`
+	OrderPriceWithTax       *string      `json:"order_price_with_tax"`
+	OrderExpiresAt          jsonTime     `json:"order_expires_at"`
+	OtherOrders             []int64      `json:"other_orders"`
+	OrderIntentAt           jsonTime     `json:"order_intent_at"`
+	PayIntentAt             jsonTime     `json:"pay_intent_at"`
+	LastMoneyStep           *string      `json:"last_money_step"`
+	PaidAt                  jsonTime     `json:"paid_at"`
+	Adopted                 bool         `json:"adopted"`
+	Approval                *approvalOut `json:"approval"`
+	Attempts                int          `json:"attempts"`
+	NextAttemptAt           jsonTime     `json:"next_attempt_at"`
+	LastError               *string      `json:"last_error"`
+	Reason                  *string      `json:"reason"`
+	CreatedAt               jsonTime     `json:"created_at"`
+	UpdatedAt               jsonTime     `json:"updated_at"`
 }
 
 // paymentOut is a renewd.PaymentForm: exactly one of method_id, mean
@@ -123,12 +130,16 @@ type parkedOut struct {
 // writeStatusJSON prints the status; daemon is nil without a daemon,
 // reports nil when the outbox could not be read.
 func writeStatusJSON(w io.Writer, daemon *control.Status, recs []state.Record, us []state.UnreadableRecord, reports *control.Reports) error {
-	out := statusOut{Version: jsonVersion, Terms: []termOut{}, Unreadable: unreadableList(us), Reports: reportsOf(reports)}
+	out := statusOut{Version: jsonVersion, Terms: []termOut{}, PendingApprovals: []string{}, Unreadable: unreadableList(us),
+		Reports: reportsOf(reports)}
 	if daemon != nil {
 		out.Daemon = daemonOf(*daemon)
 	}
 	for _, r := range recs {
 		out.Terms = append(out.Terms, termOf(r))
+		if r.Status == state.StatusAwaitingApproval && r.Approval.Pending() {
+			out.PendingApprovals = append(out.PendingApprovals, r.Term.String())
+		}
 	}
 	return writeJSON(w, out)
 }

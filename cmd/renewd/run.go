@@ -84,7 +84,7 @@ func commands() []command {
 			example: "renewd check-config --config /etc/renewd/config.yaml.new", setup: setupCheckConfig},
 		{name: "status", summary: "due terms, pending approvals, orders in flight; the daemon's next and last cycle",
 			example: "renewd status --json | jq -r '.terms[] | select(.approval.decision == null and .status == \"awaiting_approval\") | .approval.id'",
-			setup: setupStatus},
+			setup:   setupStatus},
 		{name: "history", summary: "the ledger's record of every transition",
 			example: "renewd history --term main/1001/2026-12-05\nrenewd history --service 1001 --limit 20 --json", setup: setupHistory},
 		{name: "approve", args: "TERM|APPROVAL_ID", minArgs: 1, maxArgs: 1, complete: "approvals",
@@ -101,13 +101,13 @@ func commands() []command {
 		{name: "completion", args: "bash|zsh|fish", minArgs: 1, maxArgs: 1, complete: "shells",
 			summary: "print a shell completion script",
 			example: "source <(renewd completion bash)\nrenewd completion zsh > \"${fpath[1]}/_renewd\"\nrenewd completion fish > ~/.config/fish/completions/renewd.fish",
-			setup: setupCompletion},
+			setup:   setupCompletion},
 		{name: "help", args: "[COMMAND]", maxArgs: 1, complete: "commands", summary: "list the commands, or show one's flags and an example",
 			example: "renewd help approve", setup: setupHelp},
 		{name: "version", summary: "print the version", example: "renewd version", setup: setupVersion},
 		{name: completeCommand, args: "approvals", minArgs: 1, maxArgs: 1, hidden: true,
 			summary: "what the completion scripts ask: pending approval ids and terms, one a line; quiet on failure",
-			setup: setupComplete},
+			setup:   setupComplete},
 	}
 }
 
