@@ -106,7 +106,9 @@ type walker struct {
 	bad  []string
 }
 
-func (w *walker) errorf(format string, args ...any) { w.bad = append(w.bad, fmt.Sprintf(format, args...)) }
+func (w *walker) errorf(format string, args ...any) {
+	w.bad = append(w.bad, fmt.Sprintf(format, args...))
+}
 
 func (w *walker) object(prefix string, obj map[string]any) {
 	join := func(k string) string {
