@@ -181,7 +181,6 @@ type testMetrics struct {
 	spent      map[string]int64
 	unreadable int
 	monthSpent map[string]int64
-	outbox     int
 }
 
 func newTestMetrics() *testMetrics {
