@@ -121,6 +121,25 @@ _renewd; printf '%s\n' "${COMPREPLY[@]}"`
 	}
 }
 
+// TestCompletionKindsAreKnown: a command's positional arguments complete
+// in one of the ways the templates know; a new way needs a line in each.
+func TestCompletionKindsAreKnown(t *testing.T) {
+	known := []string{"", "file", "approvals", "commands", "shells"}
+	for _, c := range commands() {
+		if !slices.Contains(known, c.complete) {
+			t.Errorf("renewd %s completes its arguments as %q, which no template knows", c.name, c.complete)
+		}
+		if c.maxArgs == 0 && c.complete != "" {
+			t.Errorf("renewd %s takes no argument and completes one", c.name)
+		}
+	}
+	for _, shell := range shells {
+		if completionTemplates.Lookup(shell+".tmpl") == nil {
+			t.Errorf("no template for %s", shell)
+		}
+	}
+}
+
 func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)

@@ -138,11 +138,11 @@ func TestPrintableEscapesWhatATerminalWouldRun(t *testing.T) {
 		t.Errorf("printableLines kept or lost the wrong characters: %q", got)
 	}
 	var b strings.Builder
-	if err := writeJSON(&b, map[string]string{"name": "a\x1b\u009b\u202e\u2028<b>&\U0001F600"}); err != nil {
+	if err := writeJSON(&b, map[string]string{"name": "a\x1b\u009b\u202e\u2028<b>&\U0001F600\U000E0041"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := `{
-  "name": "a\u001b\u009b\u202e\u2028<b>&` + "\U0001F600" + `"
+  "name": "a\u001b\u009b\u202e\u2028<b>&` + "\U0001F600" + `\udb40\udc41"
 }
 `; b.String() != want {
 		t.Errorf("writeJSON = %q, want %q", b.String(), want)
