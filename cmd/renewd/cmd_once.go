@@ -108,8 +108,8 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			o.Service.Account, o.Service.Name, o.Service.Type, day(o.Service.Expiration), dash(o.Rule),
-			o.Action, dash(string(o.Status)), money(o.Price), orderID(o.OrderID), o.Reason)
+			o.Service.Account, printable(dash(o.Service.Name)), printable(o.Service.Type), day(o.Service.Expiration), dash(o.Rule),
+			o.Action, dash(string(o.Status)), money(o.Price), orderID(o.OrderID), printable(o.Reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -118,7 +118,7 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 	if len(sum.Errors) > 0 {
 		fmt.Fprintln(w)
 		for _, err := range sum.Errors {
-			fmt.Fprintln(w, "error:", err)
+			fmt.Fprintln(w, "error:", printable(err.Error()))
 		}
 	}
 	if sum.Failed() {

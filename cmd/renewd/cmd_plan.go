@@ -94,8 +94,8 @@ func writePlan(w io.Writer, rows []renewal.PlanRow) error {
 			would += " [" + string(r.Status) + "]"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			r.Service.Account, r.Service.Name, r.Service.Type, day(r.Service.Expiration), days, dash(r.Rule),
-			dash(r.Action), dash(r.Period), money(r.Quote), money(r.Cap), would, r.Why)
+			r.Service.Account, printable(dash(r.Service.Name)), printable(r.Service.Type), day(r.Service.Expiration), days, dash(r.Rule),
+			dash(r.Action), dash(r.Period), money(r.Quote), money(r.Cap), would, printable(r.Why))
 	}
 	return tw.Flush()
 }

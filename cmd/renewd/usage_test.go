@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/renewd/renewd"
+	"github.com/renewd/renewd/internal/ovhfake"
 )
 
 // TestUsageErrorsShowTheCommandsUsage: a bad flag or argument count is
@@ -146,5 +150,25 @@ func TestPrintableEscapesWhatATerminalWouldRun(t *testing.T) {
 }
 `; b.String() != want {
 		t.Errorf("writeJSON = %q, want %q", b.String(), want)
+	}
+}
+
+// TestTablesEscapeOutsideText: a service name from OVH holding a
+// terminal's escape, a bell and a bidirectional override reaches the
+// tables of plan, once and status escaped, never as the characters.
+func TestTablesEscapeOutsideText(t *testing.T) {
+	o := newCLIOVH(t, cliPolicies)
+	hostile := "evil\x1b]0;pwn\x07.vps.ovh.net\u202e"
+	o.fake.AddService(ovhfake.ServiceFixture{ID: 1009, Name: hostile, Type: "vps", RenewMode: "manual", State: "ok",
+		Expiration: renewd.DateOf(time.Now().UTC()).AddDays(3),
+		Strategies: []ovhfake.StrategyFixture{{Period: "P1M", Services: []int64{1009}, PriceUcents: 7 * renewd.UcentsPerUnit}}})
+	for _, cmd := range []string{"plan", "once", "status", "history"} {
+		_, out, errs := runCLI(t, cmd, "--config", o.config)
+		if strings.ContainsAny(out+errs, "\x1b\x07\u202e") {
+			t.Errorf("renewd %s prints a control or format character:\n%q", cmd, out+errs)
+		}
+		if cmd != "history" && !strings.Contains(out, printable(hostile)) {
+			t.Errorf("renewd %s does not show the name escaped, %s:\n%s", cmd, printable(hostile), out)
+		}
 	}
 }
