@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/time/rate"
 
 	"github.com/renewd/renewd/internal/config"
@@ -23,24 +24,33 @@ const (
 	defaultAuthPoll    = 3 * time.Second
 )
 
-// cmdAuth asks OVH for a consumer key with exactly renewd's access rules
-// (ovh.AccessRules), prints the URL where the account's owner validates
-// it, waits for the validation, and only then writes the key to the
-// account's consumer_key_file, mode 0600. The key itself is never printed
-// or logged; the application secret is only used to sign the polls.
-func cmdAuth(ctx context.Context, e *env, args []string) error {
+// authOptions are auth's flags.
+type authOptions struct {
+	account          string
+	force, printOnly bool
+	timeout, poll    time.Duration
+}
+
+// setupAuth: auth asks OVH for a consumer key with exactly renewd's access
+// rules (ovh.AccessRules), prints the URL where the account's owner
+// validates it, waits for the validation, and only then writes the key to
+// the account's consumer_key_file, mode 0600. The key itself is never
+// printed or logged; the application secret is only used to sign the polls.
+func setupAuth(e *env, flags *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "auth")
-	c.register(fs)
-	name := fs.String("account", "", "the account to ask a key for (default: the only one)")
-	force := fs.Bool("force", false, "replace an existing consumer key file")
-	printOnly := fs.Bool("print", false, "print the key request (POST /auth/credential with renewd's rules) and send nothing")
-	timeout := fs.Duration("timeout", defaultAuthTimeout, "how long to wait for the key's validation")
-	poll := fs.Duration("poll", defaultAuthPoll, "how often to ask OVH whether the key is validated")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	if *timeout <= 0 || *poll < 0 {
+	c.register(flags)
+	var o authOptions
+	flags.StringVar(&o.account, "account", "", "the account `NAME` to ask a key for (default: the only one)")
+	flags.BoolVar(&o.force, "force", false, "replace an existing consumer key file")
+	flags.BoolVar(&o.printOnly, "print", false, "print the key request (POST /auth/credential with renewd's rules) and send nothing")
+	flags.DurationVar(&o.timeout, "timeout", defaultAuthTimeout, "how long (`DURATION`) to wait for the key's validation")
+	flags.DurationVar(&o.poll, "poll", defaultAuthPoll, "how often (`DURATION`) to ask OVH whether the key is validated")
+	return func(ctx context.Context, _ []string) error { return auth(ctx, e, &c, o) }
+}
+
+// auth is renewd auth once its flags are parsed.
+func auth(ctx context.Context, e *env, c *common, o authOptions) error {
+	if o.timeout <= 0 || o.poll < 0 {
 		return usageErr("--timeout must be positive and --poll not negative")
 	}
 	cfg, err := config.LoadForAuth(c.config, e.getenv)
@@ -51,15 +61,15 @@ func cmdAuth(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := authAccount(cfg, *name)
+	a, err := authAccount(cfg, o.account)
 	if err != nil {
 		return err
 	}
-	if *printOnly {
+	if o.printOnly {
 		return printKeyRequest(e, a)
 	}
 	target := a.ConsumerKeyFile
-	if err := checkKeyTarget(target, *force); err != nil {
+	if err := checkKeyTarget(target, o.force); err != nil {
 		return err
 	}
 	ak, as, err := a.LoadAppCredentials(e.getenv)
@@ -77,19 +87,19 @@ func cmdAuth(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "OVH issued a consumer key for account %s with renewd's %d access rules.\n"+
 		"Open this address, log in as the account's owner and validate it (choose an unlimited validity, or note when it ends):\n\n  %s\n\n"+
-		"Waiting for the validation (up to %s; Ctrl-C stops)...\n", a.Name, len(ovh.AccessRules()), printable(pk.ValidationURL), *timeout)
-	wctx, cancel := context.WithTimeout(ctx, *timeout)
+		"Waiting for the validation (up to %s; Ctrl-C stops)...\n", a.Name, len(ovh.AccessRules()), printableURL(pk.ValidationURL), o.timeout)
+	wctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	if _, err := pk.Wait(wctx, *poll); err != nil {
+	if _, err := pk.Wait(wctx, o.poll); err != nil {
 		switch {
 		case ctx.Err() != nil:
 			err = fmt.Errorf("interrupted: nothing written; the key asked for lapses unvalidated")
 		case errors.Is(err, context.DeadlineExceeded):
-			err = fmt.Errorf("the key was not validated within %s: nothing written; run renewd auth again", *timeout)
+			err = fmt.Errorf("the key was not validated within %s: nothing written; run renewd auth again", o.timeout)
 		}
 		return fmt.Errorf("account %s: %w", a.Name, err)
 	}
-	if err := writeKeyFile(target, pk.Reveal(), *force); err != nil {
+	if err := writeKeyFile(target, pk.Reveal(), o.force); err != nil {
 		return fmt.Errorf("account %s: the key is validated but was not written: %w", a.Name, err)
 	}
 	fmt.Fprintf(e.stdout, "Validated. The consumer key of account %s is in %s (mode 0600).\n"+
@@ -189,9 +199,9 @@ func writeKeyFile(path, key string, force bool) (err error) {
 	return nil
 }
 
-// printable shows an address OVH sent as it is when it is plain printable
+// printableURL shows an address OVH sent as it is when it is plain printable
 // ASCII, quoted otherwise.
-func printable(s string) string {
+func printableURL(s string) string {
 	for _, r := range s {
 		if r < 0x21 || r > 0x7e {
 			return strconv.Quote(s)

@@ -3,18 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/spf13/pflag"
 )
 
-// cmdCheckConfig validates a config file: "ok", or every problem as
-// FILE:LINE: field: reason, with exit 2. It also reads the credential files
-// (permissions and content), without printing them.
-func cmdCheckConfig(_ context.Context, e *env, args []string) error {
+// setupCheckConfig: check-config validates a config file: "ok", or every
+// problem as FILE:LINE: field: reason, with exit 2. It also reads the
+// credential files (permissions and content), without printing them.
+func setupCheckConfig(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "check-config")
 	c.register(fs)
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
+	return func(context.Context, []string) error { return checkConfig(e, &c) }
+}
+
+func checkConfig(e *env, c *common) error {
 	cfg, err := loadConfig(e, c.config)
 	if err != nil {
 		return err

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/renewd/renewd/internal/control"
 	"github.com/renewd/renewd/internal/renewal"
@@ -31,14 +32,14 @@ func daemonFor(ctx context.Context, e *env, c *common) (*control.Client, error) 
 	return cl, nil
 }
 
-// cmdRunNow asks the running daemon for a cycle now.
-func cmdRunNow(ctx context.Context, e *env, args []string) error {
+// setupRunNow: run-now asks the running daemon for a cycle now.
+func setupRunNow(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "run-now")
 	c.register(fs)
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
+	return func(ctx context.Context, _ []string) error { return runNow(ctx, e, &c) }
+}
+
+func runNow(ctx context.Context, e *env, c *common) error {
 	cfg, err := loadConfig(e, c.config)
 	if err != nil {
 		return err
@@ -61,9 +62,7 @@ func cmdRunNow(ctx context.Context, e *env, args []string) error {
 // terms as `status` prints them from the ledger.
 func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return writeStatusJSON(w, &st, st.Terms, st.Unreadable, st.Reports, st.Inventory)
 	}
 	fmt.Fprintf(w, "Daemon running since %s; schedule %q; next cycle at %s.\n",
 		st.StartedAt.UTC().Format(time.RFC3339), st.Schedule, stamp(st.NextCycle))
@@ -82,7 +81,7 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 			fmt.Fprint(w, "; something due was left unrenewed")
 		}
 		if len(c.Errors) > 0 {
-			fmt.Fprintf(w, "; errors: %s", strings.Join(c.Errors, "; "))
+			fmt.Fprintf(w, "; errors: %s", printable(strings.Join(c.Errors, "; ")))
 		}
 		fmt.Fprintln(w, ".")
 	}
@@ -90,7 +89,7 @@ func writeDaemonStatus(w io.Writer, st control.Status, asJSON bool) error {
 		fmt.Fprintf(w, "Last successful cycle at %s.\n", stamp(st.LastSuccess))
 	}
 	fmt.Fprintln(w)
-	if err := writeStatus(w, st.Terms, st.Unreadable, nil, false); err != nil {
+	if err := writeStatus(w, st.Terms, st.Unreadable); err != nil {
 		return err
 	}
 	if err := writeReports(w, st.Reports); err != nil {

@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/notify"
@@ -78,18 +80,19 @@ policies:
     payment: {method_id: 9001}
 `
 
-// cmdDemo runs renewd against a fake OVH, in-process, with a sample
+// setupDemo: demo runs renewd against a fake OVH, in-process, with a sample
 // account: plan, a cycle, a second cycle that pays nothing, an approval and
 // the cycle that pays it, then the fake's own record of orders and
 // payments. It needs no credentials and no network.
-func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := flags(e, "demo")
+func setupDemo(e *env, fs *pflag.FlagSet) runFunc {
 	keep := fs.Bool("keep", false, "keep the demo's temporary directory (config and ledger)")
-	levelName := fs.String("log-level", "error", "least severe lines logged: debug (each call to the fake OVH), info, warn or error")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	level, err := config.ParseLogLevel(*levelName)
+	levelName := fs.String("log-level", "error", "least severe lines logged, the `LEVEL`: debug (each call to the fake OVH), info, warn or error")
+	completeWords(fs, "log-level", logLevels...)
+	return func(ctx context.Context, _ []string) error { return demo(ctx, e, *keep, *levelName) }
+}
+
+func demo(ctx context.Context, e *env, keep bool, levelName string) error {
+	level, err := config.ParseLogLevel(levelName)
 	if err != nil {
 		return usageErr("--log-level: %v", err)
 	}
@@ -97,7 +100,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo directory: %w", err)
 	}
-	if !*keep {
+	if !keep {
 		defer os.RemoveAll(dir)
 	}
 
@@ -160,7 +163,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	held, _ := fake.Service(2002)
 	term := renewd.Term{Account: renewd.DefaultAccount, ServiceID: held.ID, Expiration: held.Expiration}
 	fmt.Fprintf(out, "\n== renewd approve --by demo %s ==\n", term)
-	if err := decide(ctx, de, "approve", []string{"--config", cfgPath, "--by", "demo", term.String()}); err != nil {
+	approve, _ := lookup("approve")
+	if err := approve.exec(ctx, de, []string{term.String(), "--by", "demo", "--config", cfgPath}); err != nil {
 		return fmt.Errorf("approve %s: %w", term, err)
 	}
 	if err := cycle("third cycle: the approved renewal is paid"); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/spf13/pflag"
+
 	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/control"
 	"github.com/renewd/renewd/internal/doctor"
@@ -24,25 +26,25 @@ const (
 
 // doctorOptions are doctor's flags.
 type doctorOptions struct {
-	json, slackTest bool
-	sample          int
+	slackTest bool
+	sample    int
 }
 
-func cmdDoctor(ctx context.Context, e *env, args []string) error {
+// setupDoctor: doctor proves the setup against the accounts with reads
+// only.
+func setupDoctor(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "doctor")
 	c.register(fs)
 	var o doctorOptions
-	fs.BoolVar(&o.json, "json", false, "print the report as one JSON object")
+	asJSON := jsonFlag(fs)
 	fs.BoolVar(&o.slackTest, "slack-test", false, "also post one test message to the Slack channel")
-	fs.IntVar(&o.sample, "sample", doctor.DefaultSample, "services read per check (the soonest to expire)")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
+	fs.IntVar(&o.sample, "sample", doctor.DefaultSample, "the `N` services read per check (the soonest to expire)")
+	return func(ctx context.Context, _ []string) error {
+		if o.sample < 1 || o.sample > 50 {
+			return usageErr("--sample must be between 1 and 50")
+		}
+		return writeDoctor(e, *asJSON, doctorReport(ctx, e, &c, o))
 	}
-	if o.sample < 1 || o.sample > 50 {
-		return usageErr("--sample must be between 1 and 50")
-	}
-	return writeDoctor(e, o.json, doctorReport(ctx, e, &c, o))
 }
 
 // doctorReport loads the config and runs the checks. A config that does
@@ -127,7 +129,7 @@ func daemonStatus(ctx context.Context, socket string) (*control.Status, error) {
 func writeDoctor(e *env, asJSON bool, rep doctor.Report) error {
 	write := doctor.Write
 	if asJSON {
-		write = doctor.WriteJSON
+		write = writeDoctorJSON
 	}
 	if err := write(e.stdout, rep); err != nil {
 		return fmt.Errorf("write the report: %w", err)

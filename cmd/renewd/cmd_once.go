@@ -3,13 +3,14 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/renewd/renewd"
 	"github.com/renewd/renewd/internal/config"
@@ -23,24 +24,23 @@ import (
 // left stays in the outbox for the next run.
 const reportDrainTime = 30 * time.Second
 
-func cmdOnce(ctx context.Context, e *env, args []string) error {
+// setupOnce: once runs one cycle, then exits.
+func setupOnce(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "once")
 	c.register(fs)
-	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	asJSON := jsonFlag(fs)
 	full := fs.Bool("full", false, "read every service from OVH, not only those that can matter now")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		cfg, log, err := c.load(e)
+		if err != nil {
+			return err
+		}
+		sender, _, err := senderFor(e, cfg, log, false, nil)
+		if err != nil {
+			return err
+		}
+		return once(ctx, e, cfg, log, sender, *asJSON, *full)
 	}
-	cfg, log, err := c.load(e)
-	if err != nil {
-		return err
-	}
-	sender, _, err := senderFor(e, cfg, log, false, nil)
-	if err != nil {
-		return err
-	}
-	return once(ctx, e, cfg, log, sender, *asJSON, *full)
 }
 
 // once runs one cycle, delivers its reports through sender, and prints what
@@ -115,8 +115,8 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			o.Service.Account, o.Service.Name, o.Service.Type, day(o.Service.Expiration), dash(o.Rule),
-			o.Action, dash(string(o.Status)), money(o.Price), orderID(o.OrderID), o.Reason)
+			o.Service.Account, printable(dash(o.Service.Name)), printable(o.Service.Type), day(o.Service.Expiration), dash(o.Rule),
+			o.Action, dash(string(o.Status)), money(o.Price), orderID(o.OrderID), printable(o.Reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -125,7 +125,7 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 	if len(sum.Errors) > 0 {
 		fmt.Fprintln(w)
 		for _, err := range sum.Errors {
-			fmt.Fprintln(w, "error:", err)
+			fmt.Fprintln(w, "error:", printable(err.Error()))
 		}
 	}
 	if sum.Failed() {
@@ -134,45 +134,6 @@ func writeOutcomes(w io.Writer, sum renewal.Summary) error {
 		fmt.Fprintln(w, "Everything due is renewed or in hand.")
 	}
 	return nil
-}
-
-type outcomeJSON struct {
-	Account    string      `json:"account"`
-	ServiceID  int64       `json:"service_id"`
-	Service    string      `json:"service"`
-	Type       string      `json:"type"`
-	Expiration renewd.Date `json:"expiration,omitzero"`
-	Verdict    string      `json:"verdict"`
-	Rule       string      `json:"rule,omitempty"`
-	Action     string      `json:"action"`
-	Status     string      `json:"status,omitempty"`
-	Price      string      `json:"price,omitempty"`
-	OrderID    int64       `json:"order_id,omitempty"`
-	Reason     string      `json:"reason"`
-	NotRenewed bool        `json:"not_renewed"`
-}
-
-func writeOutcomesJSON(w io.Writer, sum renewal.Summary) error {
-	out := struct {
-		Services []outcomeJSON `json:"services"`
-		Errors   []string      `json:"errors"`
-		Failed   bool          `json:"failed"`
-	}{Services: []outcomeJSON{}, Errors: []string{}, Failed: sum.Failed()}
-	for _, o := range sortedOutcomes(sum.Outcomes) {
-		j := outcomeJSON{Account: o.Service.Account, ServiceID: o.Service.ID, Service: o.Service.Name,
-			Type: o.Service.Type, Expiration: o.Service.Expiration, Verdict: o.Verdict.String(), Rule: o.Rule,
-			Action: string(o.Action), Status: string(o.Status), OrderID: o.OrderID, Reason: o.Reason, NotRenewed: o.NotRenewed()}
-		if o.Price.Ucents != 0 {
-			j.Price = o.Price.String()
-		}
-		out.Services = append(out.Services, j)
-	}
-	for _, err := range sum.Errors {
-		out.Errors = append(out.Errors, err.Error())
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
 
 func sortedOutcomes(os []renewal.Outcome) []renewal.Outcome {

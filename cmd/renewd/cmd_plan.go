@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,26 +12,26 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/renewd/renewd"
+	"github.com/spf13/pflag"
+
 	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/renewal"
 	"github.com/renewd/renewd/internal/state"
 )
 
-func cmdPlan(ctx context.Context, e *env, args []string) error {
+// setupPlan: plan says what a cycle would do now.
+func setupPlan(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "plan")
 	c.register(fs)
-	asJSON := fs.Bool("json", false, "print the plan as JSON")
+	asJSON := jsonFlag(fs)
 	full := fs.Bool("full", false, "read every service from OVH, not only those that can matter now")
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		cfg, log, err := c.load(e)
+		if err != nil {
+			return err
+		}
+		return plan(ctx, e, cfg, log, *asJSON, *full)
 	}
-	cfg, log, err := c.load(e)
-	if err != nil {
-		return err
-	}
-	return plan(ctx, e, cfg, log, *asJSON, *full)
 }
 
 // plan prints what a cycle would do now. It writes nothing anywhere. It
@@ -65,7 +64,7 @@ func plan(ctx context.Context, e *env, cfg *config.Config, log *slog.Logger, asJ
 	}
 	rows, err := renewal.Plan(ctx, s, ledger, time.Now())
 	if asJSON {
-		if werr := writePlanJSON(e.stdout, rows); werr != nil {
+		if werr := writePlanJSON(e.stdout, rows, err); werr != nil {
 			return werr
 		}
 	} else if werr := writePlan(e.stdout, rows); werr != nil {
@@ -103,47 +102,8 @@ func writePlan(w io.Writer, rows []renewal.PlanRow) error {
 			would += " [" + string(r.Status) + "]"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			r.Service.Account, r.Service.Name, r.Service.Type, day(r.Service.Expiration), days, dash(r.Rule),
-			dash(r.Action), dash(r.Period), money(r.Quote), money(r.Cap), would, r.Why)
+			r.Service.Account, printable(dash(r.Service.Name)), printable(r.Service.Type), day(r.Service.Expiration), days, dash(r.Rule),
+			dash(r.Action), dash(r.Period), money(r.Quote), money(r.Cap), would, printable(r.Why))
 	}
 	return tw.Flush()
-}
-
-type planJSON struct {
-	Account    string      `json:"account"`
-	ServiceID  int64       `json:"service_id"`
-	Service    string      `json:"service"`
-	Type       string      `json:"type"`
-	Expiration renewd.Date `json:"expiration,omitzero"`
-	RenewMode  string      `json:"renew_mode"`
-	Verdict    string      `json:"verdict"`
-	Rule       string      `json:"rule,omitempty"`
-	Action     string      `json:"action,omitempty"`
-	Period     string      `json:"period,omitempty"`
-	DueAt      time.Time   `json:"due_at,omitzero"`
-	Quote      string      `json:"quote,omitempty"`
-	Cap        string      `json:"cap,omitempty"`
-	Would      string      `json:"would"`
-	Why        string      `json:"why"`
-	Status     string      `json:"status,omitempty"`
-}
-
-func writePlanJSON(w io.Writer, rows []renewal.PlanRow) error {
-	out := []planJSON{}
-	for _, r := range sortedPlan(rows) {
-		j := planJSON{Account: r.Service.Account, ServiceID: r.Service.ID, Service: r.Service.Name,
-			Type: r.Service.Type, Expiration: r.Service.Expiration, RenewMode: r.Service.RawRenewMode,
-			Verdict: r.Verdict.String(), Rule: r.Rule, Action: r.Action, Period: r.Period, DueAt: r.DueAt,
-			Would: r.Would, Why: r.Why, Status: string(r.Status)}
-		if r.Quote.Ucents != 0 {
-			j.Quote = r.Quote.String()
-		}
-		if r.Cap.Ucents != 0 {
-			j.Cap = r.Cap.String()
-		}
-		out = append(out, j)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
+	"github.com/spf13/pflag"
 
 	"github.com/renewd/renewd/internal/config"
 	"github.com/renewd/renewd/internal/daemon"
@@ -28,16 +29,16 @@ func reloadableLevel(c *common) *slog.LevelVar {
 	return &c.level
 }
 
-// cmdRun is the daemon: it runs until ctx is cancelled (SIGTERM, SIGINT),
+// setupRun: run is the daemon: it runs until ctx is cancelled (SIGTERM, SIGINT),
 // reloads its config on SIGHUP, and speaks sd_notify when systemd asks for
 // it (NOTIFY_SOCKET, WATCHDOG_USEC).
-func cmdRun(ctx context.Context, e *env, args []string) error {
+func setupRun(e *env, fs *pflag.FlagSet) runFunc {
 	var c common
-	fs := flags(e, "run")
 	c.register(fs)
-	if _, err := parse(fs, args, 0); err != nil {
-		return err
-	}
+	return func(ctx context.Context, _ []string) error { return runDaemon(ctx, e, &c) }
+}
+
+func runDaemon(ctx context.Context, e *env, c *common) error {
 	// A daemon that sleeps for hours between short cycles trades a little
 	// CPU in the cycle for a smaller heap: a GC target of 25% instead of
 	// 100% keeps the peak of a 10,000-service inventory, and what the
@@ -122,7 +123,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		},
 		Watchdog: watchdog,
 		Logger:   log,
-		LogLevel: reloadableLevel(&c),
+		LogLevel: reloadableLevel(c),
 	})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}

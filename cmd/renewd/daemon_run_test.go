@@ -120,8 +120,8 @@ func pendingTerms(t *testing.T, statusJSON string) []string {
 	t.Helper()
 	var st struct {
 		Terms []struct {
-			Term   renewd.Term `json:"term"`
-			Status string      `json:"status"`
+			Term   string `json:"term"`
+			Status string `json:"status"`
 		} `json:"terms"`
 	}
 	if err := json.Unmarshal([]byte(statusJSON), &st); err != nil {
@@ -130,7 +130,7 @@ func pendingTerms(t *testing.T, statusJSON string) []string {
 	var out []string
 	for _, r := range st.Terms {
 		if r.Status == "awaiting_approval" {
-			out = append(out, r.Term.String())
+			out = append(out, r.Term)
 		}
 	}
 	return out

@@ -87,7 +87,7 @@ func TestLogLevelFlagIsStrict(t *testing.T) {
 	for _, cmd := range []string{"plan", "once", "check-config", "status", "history", "run-now", "run"} {
 		for _, bad := range []string{"DEBUG", "verbose", "warning"} {
 			code, _, errs := runCLI(t, cmd, "--config", o.config, "--log-level", bad)
-			if code != exitUsage || !strings.Contains(errs, `invalid value "`+bad+`" for flag -log-level: "`+bad+`" is not debug, info, warn or error`) {
+			if code != exitUsage || !strings.Contains(errs, `invalid argument "`+bad+`" for "--log-level" flag: "`+bad+`" is not debug, info, warn or error`) {
 				t.Errorf("%s --log-level %s: exit %d, stderr %q; want exit %d naming the flag", cmd, bad, code, errs, exitUsage)
 			}
 		}

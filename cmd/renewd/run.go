@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
-	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/renewd/renewd/internal/state"
 )
@@ -52,23 +52,15 @@ func exitCode(err error, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "renewd:", ee.err)
+			fmt.Fprintln(stderr, "renewd:", printableLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	fmt.Fprintln(stderr, "renewd:", err)
+	fmt.Fprintln(stderr, "renewd:", printableLines(err.Error()))
 	if errors.Is(err, state.ErrCorrupt) {
 		return exitLedger
 	}
 	return exitNotDone
-}
-
-type command struct {
-	name, args, help string
-	run              func(ctx context.Context, env *env, args []string) error
 }
 
 // env is what every command gets from main.
@@ -77,83 +69,76 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
+// commands is renewd's command line, in the order `renewd help` lists it.
 func commands() []command {
 	return []command{
-		{"run", "[--config FILE] [--log-format text|json] [--log-level LEVEL]", "the daemon: cycles on the schedule, control socket, /healthz and /metrics; SIGHUP reloads, SIGTERM stops", cmdRun},
-		{"run-now", "[--config FILE]", "ask the running daemon for a cycle now", cmdRunNow},
-		{"once", "[--config FILE] [--json]", "one cycle, then exit (0: nothing left undone, 1: something due was not renewed)", cmdOnce},
-		{"plan", "[--config FILE] [--json]", "what a cycle would do now, with dryRun prices; changes nothing", cmdPlan},
-		{"check-config", "[--config FILE]", "validate a config file and say what is wrong, where", cmdCheckConfig},
-		{"auth", "[--config FILE] [--account NAME] [--force] [--print] [--timeout D] [--poll D]", "get a consumer key with exactly renewd's access rules, validated, into consumer_key_file", cmdAuth},
-		{"doctor", "[--config FILE] [--json] [--slack-test] [--sample N]", "prove the setup against the accounts with reads only (0 ok, 1 warnings, 2 failures)", cmdDoctor},
-		{"status", "[--config FILE] [--json]", "due terms, pending approvals, orders in flight", cmdStatus},
-		{"history", "[--config FILE] [--service ID] [--term TERM] [--limit N] [--json]", "the ledger's record of every transition", cmdHistory},
-		{"approve", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "approve a renewal held for approval (recorded as cli:YOUR_USER)", cmdApprove},
-		{"deny", "[--config FILE] [--by NOTE] TERM|APPROVAL_ID", "deny a renewal held for approval (recorded as cli:YOUR_USER)", cmdDeny},
-		{"backup", "[--config FILE] FILE", "write a consistent copy of the ledger", cmdBackup},
-		{"demo", "[--keep] [--log-level LEVEL]", "cycles against a built-in fake OVH: pays what is due, then nothing twice, then an approved renewal", cmdDemo},
-		{"version", "", "print the version", cmdVersion},
+		{name: "run", summary: "the daemon: cycles on the schedule, control socket, /healthz and /metrics; SIGHUP reloads, SIGTERM stops",
+			example: "renewd run --config /etc/renewd/config.yaml --log-format json", setup: setupRun},
+		{name: "run-now", summary: "ask the running daemon for a cycle now",
+			example: "renewd run-now && renewd status", setup: setupRunNow},
+		{name: "once", summary: "one cycle, then exit (0: nothing left undone, 1: something due was not renewed)",
+			example: "renewd once --json | jq '.services[] | select(.not_renewed)'", setup: setupOnce},
+		{name: "plan", summary: "what a cycle would do now, with dryRun prices; changes nothing",
+			example: "renewd plan --json | jq -r '.services[] | select(.action == \"paid\") | .term'", setup: setupPlan},
+		{name: "check-config", summary: "validate a config file and say what is wrong, where",
+			example: "renewd check-config --config /etc/renewd/config.yaml.new", setup: setupCheckConfig},
+		{name: "auth", summary: "get a consumer key with exactly renewd's access rules, validated, into consumer_key_file",
+			example: "renewd auth --account main\nrenewd auth --print", setup: setupAuth},
+		{name: "doctor", summary: "prove the setup against the accounts with reads only (0 ok, 1 warnings, 2 failures)",
+			example: "renewd doctor --json | jq -r '.checks[] | select(.status != \"ok\") | .title'", setup: setupDoctor},
+		{name: "status", summary: "due terms, pending approvals, orders in flight; the daemon's next and last cycle",
+			example: "renewd status --json | jq -r '.terms[] | select(.approval.decision == null and .status == \"awaiting_approval\") | .approval.id'",
+			setup:   setupStatus},
+		{name: "history", summary: "the ledger's record of every transition",
+			example: "renewd history --term main/1001/2026-12-05\nrenewd history --service 1001 --limit 20 --json", setup: setupHistory},
+		{name: "approve", args: "TERM|APPROVAL_ID", minArgs: 1, maxArgs: 1, complete: "approvals",
+			summary: "approve a renewal held for approval (recorded as cli:YOUR_USER)",
+			example: "sudo renewd approve main/1001/2026-12-05 --by alice", setup: setupDecide("approve")},
+		{name: "deny", args: "TERM|APPROVAL_ID", minArgs: 1, maxArgs: 1, complete: "approvals",
+			summary: "deny a renewal held for approval (recorded as cli:YOUR_USER)",
+			example: "renewd deny hqggcwpyyw3ocm66khtuonelj4", setup: setupDecide("deny")},
+		{name: "backup", args: "FILE", minArgs: 1, maxArgs: 1, complete: "file",
+			summary: "write a consistent copy of the ledger, also while the daemon runs",
+			example: "renewd backup /var/backups/renewd-$(date +%F).db", setup: setupBackup},
+		{name: "demo", summary: "cycles against a built-in fake OVH: pays what is due, then nothing twice, then an approved renewal",
+			example: "renewd demo --keep", setup: setupDemo},
+		{name: "completion", args: "bash|zsh|fish", minArgs: 1, maxArgs: 1, complete: "shells",
+			summary: "print a shell completion script",
+			example: "source <(renewd completion bash)\nrenewd completion zsh > \"${fpath[1]}/_renewd\"\nrenewd completion fish > ~/.config/fish/completions/renewd.fish",
+			setup:   setupCompletion},
+		{name: "help", args: "[COMMAND]", maxArgs: 1, complete: "commands", summary: "list the commands, or show one's flags and an example",
+			example: "renewd help approve", setup: setupHelp},
+		{name: "version", summary: "print the version", example: "renewd version", setup: setupVersion},
+		{name: completeCommand, args: "approvals", minArgs: 1, maxArgs: 1, hidden: true,
+			summary: "what the completion scripts ask: pending approval ids and terms, one a line; quiet on failure",
+			setup:   setupComplete},
 	}
 }
 
 // run is renewd's whole command line, without the process around it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		printUsage(stdout)
-		if len(args) == 0 {
-			return &exitError{code: exitUsage}
-		}
+		return &exitError{code: exitUsage}
+	}
+	if args[0] == "-h" || args[0] == "--help" {
+		printUsage(stdout)
 		return nil
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
+	c, ok := lookup(args[0])
+	if !ok {
+		printUsage(stderr)
+		return usageErr("unknown command %+q", args[0])
 	}
-	printUsage(stderr)
-	return usageErr("unknown command %q", args[0])
+	return c.exec(ctx, e, args[1:])
 }
 
-func printUsage(w io.Writer) {
-	var b strings.Builder
-	b.WriteString("renewd renews OVHcloud services before they expire, within your policies, and never pays twice.\n\nUsage:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  renewd %-13s %s\n      %s\n", c.name, c.args, c.help)
+func setupVersion(e *env, _ *pflag.FlagSet) runFunc {
+	return func(context.Context, []string) error {
+		fmt.Fprintln(e.stdout, "renewd", versionString())
+		return nil
 	}
-	fmt.Fprintf(&b, "\n--config defaults to %s. Every command but demo and version also takes\n"+
-		"--log-format text|json and --log-level debug|info|warn|error (debug logs each OVH call;\n"+
-		"the default is the config's log_level).\n"+
-		"Exit codes: 0 ok, 1 not done or failed, 2 usage or config error, 3 damaged ledger (docs/cli.md).\n", defaultConfig)
-	io.WriteString(w, b.String())
-}
-
-// flags makes a command's flag set; parse errors are usage errors.
-func flags(e *env, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("renewd "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
-		}
-		return nil, &exitError{code: exitUsage}
-	}
-	if positional >= 0 && fs.NArg() != positional {
-		return nil, usageErr("%s: want %d argument(s), got %d: %q", fs.Name(), positional, fs.NArg(), fs.Args())
-	}
-	return fs.Args(), nil
-}
-
-func cmdVersion(_ context.Context, e *env, args []string) error {
-	if _, err := parse(flags(e, "version"), args, 0); err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stdout, "renewd", versionString())
-	return nil
 }
 
 // versionString is the build's version: -ldflags "-X main.version=...", the

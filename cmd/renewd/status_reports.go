@@ -27,7 +27,7 @@ func writeReports(w io.Writer, r *control.Reports) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PARKED\tKIND\tKEY\tERROR\tREPORT")
 	for _, p := range r.Parked {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ParkedAt.UTC().Format(time.RFC3339), p.Kind, p.Key, p.Error, p.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ParkedAt.UTC().Format(time.RFC3339), printable(p.Kind), printable(p.Key), printable(p.Error), printable(p.Title))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

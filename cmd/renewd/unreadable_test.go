@@ -99,8 +99,8 @@ func TestStatusAndHistoryShowAnUnreadableRecord(t *testing.T) {
 
 		code, out, errs = r.cli(t, "status", "--json")
 		var st struct {
-			Terms      []state.Record           `json:"terms"`
-			Unreadable []state.UnreadableRecord `json:"unreadable"`
+			Terms      []struct{ Term string } `json:"terms"`
+			Unreadable []struct{ Key string }  `json:"unreadable"`
 		}
 		if err := json.Unmarshal([]byte(out), &st); code != exitOK || err != nil {
 			t.Fatalf("status --json: exit %d, %v\n%s\n%s", code, err, out, errs)
@@ -116,9 +116,13 @@ func TestStatusAndHistoryShowAnUnreadableRecord(t *testing.T) {
 		checkShowsBadRecord(t, "history", out, paying)
 
 		code, out, errs = r.cli(t, "history", "--json")
-		var events []state.Event
-		if err := json.Unmarshal([]byte(out), &events); code != exitOK || err != nil || len(events) < 3 {
-			t.Fatalf("history --json: exit %d, %v, %d events\n%s", code, err, len(events), out)
+		var hist struct {
+			Events     []struct{ Term string } `json:"events"`
+			Unreadable []struct{ Key string }  `json:"unreadable"`
+		}
+		if err := json.Unmarshal([]byte(out), &hist); code != exitOK || err != nil || len(hist.Events) < 3 ||
+			len(hist.Unreadable) != 1 || hist.Unreadable[0].Key != badKey {
+			t.Fatalf("history --json: exit %d, %v, %d events, unreadable %+v\n%s", code, err, len(hist.Events), hist.Unreadable, out)
 		}
 		checkShowsBadRecord(t, "history --json's stderr", errs+paying.String(), paying)
 	}

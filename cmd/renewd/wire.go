@@ -2,12 +2,12 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/time/rate"
 
 	"github.com/renewd/renewd/internal/config"
@@ -27,12 +27,15 @@ type common struct {
 	level slog.LevelVar
 }
 
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.config, "config", defaultConfig, "the config file")
-	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: the config's log_format)")
+// register adds --config, --log-format and --log-level to fs.
+func (c *common) register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.config, "config", defaultConfig, "the config `FILE`")
+	completeFile(fs, "config")
+	fs.StringVar(&c.logFormat, "log-format", "", "log `FORMAT`: text or json (default: the config's log_format)")
+	completeWords(fs, "log-format", "text", "json")
 	// Checked as it is parsed, so that every command refuses a bad level,
 	// also those that log only now and then.
-	fs.Func("log-level", "least severe lines logged: debug, info, warn or error (default: the config's log_level)", func(s string) error {
+	fs.Func("log-level", "least severe lines logged, the `LEVEL`: debug, info, warn or error (default: the config's log_level)", func(s string) error {
 		if s != "" {
 			if _, err := config.ParseLogLevel(s); err != nil {
 				return err
@@ -41,7 +44,11 @@ func (c *common) register(fs *flag.FlagSet) {
 		c.logLevel = s
 		return nil
 	})
+	completeWords(fs, "log-level", logLevels...)
 }
+
+// logLevels are the values --log-level takes.
+var logLevels = []string{"debug", "info", "warn", "error"}
 
 // loadConfig reads and validates the config; problems are usage errors that
 // list every FILE:LINE: field: reason.

@@ -4,7 +4,7 @@
 //
 // It builds renewd for Linux (static, trimmed, with V stamped in as
 // `renewd version` and renewd_build_info show it), writes the unit with
-// ExecStart=/usr/bin/renewd, and runs nfpm, pinned and fetched through the
+// ExecStart=/usr/bin/renewd and the shell completion scripts, and runs nfpm, pinned and fetched through the
 // Go module proxy, on deploy/nfpm.yaml. V defaults to `git describe --tags
 // --always`, as the build from source in docs/operations.md stamps it; the
 // package's Debian version is derived from it (see debianVersion). It
@@ -88,6 +88,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := os.WriteFile(filepath.Join(stage, "renewd.service"), unit, 0o644); err != nil {
 		return err
+	}
+	// The shell completion scripts, which renewd writes from its commands
+	// table; the same on every architecture, so this machine's renewd
+	// writes them.
+	for shell, name := range map[string]string{"bash": "renewd.bash", "zsh": "_renewd", "fish": "renewd.fish"} {
+		script, err := output(root, nil, "go", "run", "./cmd/renewd", "completion", shell)
+		if err != nil {
+			return fmt.Errorf("the %s completion script: %w", shell, err)
+		}
+		if err := os.WriteFile(filepath.Join(stage, name), []byte(script+"\n"), 0o644); err != nil {
+			return err
+		}
 	}
 
 	if err := os.MkdirAll(outDir, 0o755); err != nil {

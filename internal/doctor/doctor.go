@@ -48,26 +48,21 @@ func (s Status) rank() int {
 type Check struct {
 	// ID names the check for machines: "ledger", "ovh.ACCOUNT.rules",
 	// "policy.NAME.period", "slack.channel". Stable across releases.
-	ID     string `json:"id"`
-	Status Status `json:"status"`
-	Title  string `json:"title"`
+	ID     string
+	Status Status
+	Title  string
 	// Detail says what was found; Fix, when not ok, what to do.
-	Detail string `json:"detail,omitempty"`
-	Fix    string `json:"fix,omitempty"`
+	Detail string
+	Fix    string
 }
-
-// FormatVersion is the version of Report's JSON form.
-const FormatVersion = 1
 
 // Report is every check, in the order they ran.
 type Report struct {
-	// Version is FormatVersion.
-	Version int `json:"version"`
 	// Renewd is renewd's version.
-	Renewd string `json:"renewd"`
+	Renewd string
 	// Status is the worst of the checks' statuses.
-	Status Status  `json:"status"`
-	Checks []Check `json:"checks"`
+	Status Status
+	Checks []Check
 }
 
 // OVH is what the checks read from one account; *ovh.Client provides it.
@@ -200,7 +195,7 @@ type accountService struct {
 func (r *run) add(c Check) { r.checks = append(r.checks, c) }
 
 func (r *run) report() Report {
-	rep := Report{Version: FormatVersion, Renewd: r.setup.Version, Status: OK, Checks: r.checks}
+	rep := Report{Renewd: r.setup.Version, Status: OK, Checks: r.checks}
 	for _, c := range r.checks {
 		if c.Status.rank() > rep.Status.rank() {
 			rep.Status = c.Status

@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -39,16 +38,6 @@ func Write(w io.Writer, rep Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// WriteJSON prints the report as one JSON object (docs/cli.md).
-func WriteJSON(w io.Writer, rep Report) error {
-	if rep.Checks == nil {
-		rep.Checks = []Check{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 // inert escapes every rune a terminal could take for an instruction:
