@@ -30,7 +30,7 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &errs) || len(errs) == 0 {
 				t.Fatalf("Parse error %T is not Errors: %v", err, err)
 			}
-			lines := bytes.Count(data, []byte("\n")) + 1
+			lines := yamlLines(data)
 			for _, e := range errs {
 				if e.Path != path || e.Line < 0 || e.Line > lines {
 					t.Fatalf("problem %q: path %q, line %d of %d", e, e.Path, e.Line, lines)
@@ -42,4 +42,11 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a config Parse accepted fails Validate: %v", err)
 		}
 	})
+}
+
+// yamlLines counts the lines of data as YAML does, and so as the problems
+// number them: a line ends at "\r\n", "\n" or a lone "\r".
+func yamlLines(data []byte) int {
+	crlf := bytes.Count(data, []byte("\r\n"))
+	return bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - crlf + 1
 }
