@@ -8,43 +8,17 @@ import (
 	"testing"
 )
 
-// doctorPolicies fit the sample account as OVH offers it.
-const doctorPolicies = `  - name: vps-beta
+// doctorPolicies fit the sample account as OVH offers it: the CLI tests'
+// policies, after a rule for vps-beta, which OVH offers for P3M only, with
+// a cap over the dedicated server's price, and a rule for the database.
+var doctorPolicies = `  - name: vps-beta
     match: {type: vps, name: "vps-beta*"}
     action: renew
     renew_before: 14d
     period: P3M
     max_price: 30.00
     payment: {method_id: 9001}
-  - name: vps
-    match: {type: vps}
-    action: renew
-    renew_before: 14d
-    period: P1M
-    max_price: 10.00
-    payment: {method_id: 9001}
-  - name: domains
-    match: {type: domain}
-    action: renew
-    renew_before: 30d
-    period: P1Y
-    max_price: 15.00
-    payment: {mean: paypal, mean_id: 777}
-  - name: hosting
-    match: {type: hosting/web}
-    action: renew
-    renew_before: 30d
-    period: P1Y
-    max_price: 60.00
-    payment: {default: true}
-  - name: dedicated
-    match: {type: dedicated/server}
-    action: renew
-    renew_before: 14d
-    period: P1M
-    max_price: 100.00
-    payment: {method_id: 9001}
-  - name: databases
+` + strings.Replace(cliPolicies, "max_price: 50.00", "max_price: 100.00", 1) + `  - name: databases
     match: {type: hosting/privateDatabase}
     action: notify
     renew_before: 30d

@@ -23,15 +23,8 @@ import (
 func TestRereadSeesTheServiceTurnedAutomatic(t *testing.T) {
 	e := newEnv(t, []policy.Rule{rule(t, "alpha", "P1M", "10.00", 1001)}, envOptions{})
 	f := e.fake()
-	hold := f.Hold(routeReread, false)
-	done := make(chan renewal.Summary, 1)
-	go func() { done <- e.cycle() }()
-	<-hold.Reached()
-	svc, _ := f.Service(1001)
-	svc.RenewMode = "automaticV2016"
-	f.AddService(svc)
-	hold.Release()
-	if o := outcome(t, <-done, 1001); o.Action != renewal.ActPending || !strings.Contains(o.Reason, "automatic") {
+	sum := cycleChangingBeforeReread(e, 1001, func(svc *ovhfake.ServiceFixture) { svc.RenewMode = "automaticV2016" })
+	if o := outcome(t, sum, 1001); o.Action != renewal.ActPending || !strings.Contains(o.Reason, "automatic") {
 		t.Fatalf("outcome %s (%s), want pending: OVH renews it now", o.Action, o.Reason)
 	}
 	if n := requests(f, routeRenew); n != 0 {

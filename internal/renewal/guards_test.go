@@ -20,15 +20,9 @@ import (
 func TestRereadBeforeOrderingSeesARenewalByHand(t *testing.T) {
 	e := newEnv(t, []policy.Rule{rule(t, "alpha", "P1M", "10.00", 1001)}, envOptions{})
 	f := e.fake()
-	hold := f.Hold(routeReread, false)
-	done := make(chan renewal.Summary, 1)
-	go func() { done <- e.cycle() }()
-	<-hold.Reached()
-	svc, _ := f.Service(1001)
-	svc.Expiration = svc.Expiration.AddDays(30) // renewed in the OVH manager
-	f.AddService(svc)
-	hold.Release()
-	o := outcome(t, <-done, 1001)
+	o := outcome(t, cycleChangingBeforeReread(e, 1001, func(svc *ovhfake.ServiceFixture) {
+		svc.Expiration = svc.Expiration.AddDays(30) // renewed in the OVH manager
+	}), 1001)
 	if o.Action != renewal.ActRenewedElsewhere {
 		t.Fatalf("outcome %s (%s), want renewed-elsewhere", o.Action, o.Reason)
 	}
@@ -168,4 +162,20 @@ func TestRereadComparesDatesNotInstants(t *testing.T) {
 			t.Fatalf("service %d has no time of day: the test would not test the comparison", id)
 		}
 	}
+}
+
+// cycleChangingBeforeReread runs a cycle and, when it re-reads service id
+// before ordering, changes the service at OVH first: what someone does in
+// the manager between the inventory and the order.
+func cycleChangingBeforeReread(e *env, id int64, change func(*ovhfake.ServiceFixture)) renewal.Summary {
+	f := e.fake()
+	hold := f.Hold(routeReread, false)
+	done := make(chan renewal.Summary, 1)
+	go func() { done <- e.cycle() }()
+	<-hold.Reached()
+	svc, _ := f.Service(id)
+	change(&svc)
+	f.AddService(svc)
+	hold.Release()
+	return <-done
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -89,22 +90,7 @@ func (l *Ledger) OutboxRetryMany(seqs []uint64, next time.Time, errText string) 
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
 		for _, seq := range seqs {
-			raw := outbox.Get(seqKey(seq))
-			if raw == nil {
-				continue
-			}
-			item, err := decodeItem(seqKey(seq), raw)
-			if err != nil {
-				return err
-			}
-			item.Attempts++
-			item.NextAttempt = next.UTC().Round(0)
-			item.LastError = errText
-			raw, err = json.Marshal(item)
-			if err != nil {
-				return err
-			}
-			if err := outbox.Put(seqKey(seq), raw); err != nil {
+			if err := retryItem(outbox, seq, next, errText); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}

@@ -208,28 +208,33 @@ func (l *Ledger) OutboxDone(seq uint64, key, channel, ts string) error {
 // outbox.
 func (l *Ledger) OutboxRetry(seq uint64, next time.Time, errText string) error {
 	err := l.db.Update(func(tx *bolt.Tx) error {
-		outbox := tx.Bucket(bucketOutbox)
-		raw := outbox.Get(seqKey(seq))
-		if raw == nil {
-			return ErrNotFound
-		}
-		item, err := decodeItem(seqKey(seq), raw)
-		if err != nil {
-			return err
-		}
-		item.Attempts++
-		item.NextAttempt = next.UTC().Round(0)
-		item.LastError = errText
-		raw, err = json.Marshal(item)
-		if err != nil {
-			return err
-		}
-		return outbox.Put(seqKey(seq), raw)
+		return retryItem(tx.Bucket(bucketOutbox), seq, next, errText)
 	})
 	if err != nil {
 		return fmt.Errorf("outbox item %d retry: %w", seq, err)
 	}
 	return nil
+}
+
+// retryItem counts a failed send of item seq in the outbox bucket;
+// ErrNotFound when the item is not there.
+func retryItem(outbox *bolt.Bucket, seq uint64, next time.Time, errText string) error {
+	raw := outbox.Get(seqKey(seq))
+	if raw == nil {
+		return ErrNotFound
+	}
+	item, err := decodeItem(seqKey(seq), raw)
+	if err != nil {
+		return err
+	}
+	item.Attempts++
+	item.NextAttempt = next.UTC().Round(0)
+	item.LastError = errText
+	raw, err = json.Marshal(item)
+	if err != nil {
+		return err
+	}
+	return outbox.Put(seqKey(seq), raw)
 }
 
 // MessageRef returns the Slack message a report Key last posted; ok is
