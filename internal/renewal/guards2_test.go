@@ -204,3 +204,35 @@ func TestSummaryFailedOnlyWhenSomethingIs(t *testing.T) {
 		t.Fatalf("an unreadable service: verdict %s, failed %v; want unreadable, failed", o.Verdict, sum.Failed())
 	}
 }
+
+// A crash while the payment call is in flight at OVH: the pay intent is
+// recorded, its end never is, and OVH has not taken the money yet. The
+// settle delay then counts from the intent plus the call timeout, not
+// from the end of the order call just before it (which the ledger clears
+// when the pay intent is written): a restart a settle delay after the
+// order was created still waits, and pays nothing a second time.
+func TestCrashDuringPaymentWaitsFromThePayIntent(t *testing.T) {
+	e := newEnv(t, []policy.Rule{rule(t, "alpha", "P1M", "10.00", 1001)}, envOptions{})
+	f := e.fake()
+	hold := f.Hold(routePay, false) // OVH is still working on the payment
+	done := make(chan renewal.Summary, 1)
+	go func() { done <- e.cycle() }()
+	<-hold.Reached()
+	e.reopen() // the crash: what the first cycle writes from now on is lost
+
+	e.advance(2*time.Minute + time.Second) // the settle delay after the order call, well within the call timeout after the pay intent
+	if o := outcome(t, e.cycle(), 1001); o.Action != renewal.ActPending {
+		t.Fatalf("after the restart: %s %s (%s), want pending: the payment may still land", o.Action, o.Status, o.Reason)
+	}
+	if n := requests(f, routePay); n != 1 {
+		t.Fatalf("pay called %d times while the first payment's outcome was unknown, want 1", n)
+	}
+
+	hold.Release() // the first payment lands
+	<-done // its writes fail on the closed ledger
+	e.advance(ovh.DefaultCallTimeout + 3*time.Minute)
+	if o := outcome(t, e.cycle(), 1001); o.Status != state.StatusPaid {
+		t.Fatalf("once the payment landed: %s %s (%s), want paid", o.Action, o.Status, o.Reason)
+	}
+	wantRecord(t, f, 1001, 1, 1)
+}

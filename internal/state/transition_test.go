@@ -102,8 +102,15 @@ func TestLedgerOwnedFields(t *testing.T) {
 	if _, err := l.Transition(term, StatusOrdering, "intent again", intent, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := step(l, term, StatusOrdered); err != nil {
+	ordered, err := l.Transition(term, StatusOrdered, "order created", func(r *Record) error {
+		r.OrderID, r.CallEndOVH = 4242, c.Now() // the order call's end, from which the settle delay counts
+		return nil
+	}, nil)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !ordered.CallEndOVH.Equal(c.Now()) {
+		t.Fatalf("ordered: CallEndOVH %s, want the order call's end kept", ordered.CallEndOVH)
 	}
 	c.Advance(time.Minute)
 	paying, err := l.Transition(term, StatusPaying, "pay intent", func(r *Record) error {
@@ -120,6 +127,9 @@ func TestLedgerOwnedFields(t *testing.T) {
 	}
 	if !paying.PayIntentAt.Equal(c.Now()) {
 		t.Fatalf("PayIntentAt = %s, want %s", paying.PayIntentAt, c.Now())
+	}
+	if !paying.CallEndOVH.IsZero() {
+		t.Fatalf("paying: CallEndOVH %s kept from the order call: a crash in the payment call would settle from it", paying.CallEndOVH)
 	}
 	failed, err = l.Transition(term, StatusFailed, "pay: connection reset", nil, nil)
 	if err != nil {
