@@ -98,6 +98,17 @@ func TestPrune(t *testing.T) {
 			t.Errorf("Prune deleted %s", term)
 		}
 	}
+	// The orders index forgets the pruned records' orders, and only theirs:
+	// the money path asks it whose an order is before adopting one.
+	for _, tc := range []struct {
+		term   renewd.Term
+		pruned bool
+	}{{delivered.Term, true}, {inFlight, false}, {recent, false}} {
+		owner, ok, err := l.OrderOwner(tc.term.Account, orderIDOf(tc.term))
+		if err != nil || ok == tc.pruned || (ok && owner != tc.term) {
+			t.Errorf("OrderOwner of %s's order after Prune = %s, %v, %v; want it known: %v", tc.term, owner, ok, err, !tc.pruned)
+		}
+	}
 	if _, err := l.ApprovalByID(deniedApproval); !errors.Is(err, ErrNotFound) {
 		t.Errorf("approval of a pruned record: err = %v, want ErrNotFound", err)
 	}
