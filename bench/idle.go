@@ -28,7 +28,11 @@ func idleRSS(ctx context.Context, n int) (rssStatus, error) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "renewd")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/renewd").CombinedOutput(); err != nil {
+	// Built as the package builds it (deploy/package): the same binary, so
+	// the same pages to map.
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./cmd/renewd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		return rssStatus{}, fmt.Errorf("%w (go build: %v: %s)", errNotBuilt, err, firstLine(out))
 	}
 	if out, err := exec.CommandContext(ctx, bin, "run", "--help").CombinedOutput(); err != nil || bytes.Contains(bytes.ToLower(out), []byte("unknown")) {
@@ -103,7 +107,41 @@ func idleRSS(ctx context.Context, n int) (rssStatus, error) {
 		return rssStatus{}, ctx.Err()
 	}
 	time.Sleep(time.Second) // let the cycle's garbage be collected as it would in a day of idling
-	return readRSS(cmd.Process.Pid)
+	st, err := readRSS(cmd.Process.Pid)
+	if err != nil {
+		return st, err
+	}
+	st.Binary, st.Ledger, err = mappedRSS(cmd.Process.Pid, bin, filepath.Join(dir, "renewd.db"))
+	return st, err
+}
+
+// mappedRSS sums the Rss of the process's mappings of the files bin and
+// ledger, in KB, from /proc/PID/smaps.
+func mappedRSS(pid int, bin, ledger string) (binKB, ledgerKB int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	var dst *int64
+	for line := range strings.SplitSeq(string(data), "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) >= 5 && strings.Contains(fields[0], "-"): // a mapping's header: range perms offset dev inode [path]
+			dst = nil
+			if path := strings.Join(fields[5:], " "); path == bin {
+				dst = &binKB
+			} else if path == ledger {
+				dst = &ledgerKB
+			}
+		case dst != nil && len(fields) == 3 && fields[0] == "Rss:":
+			n, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				return 0, 0, fmt.Errorf("/proc/%d/smaps: %q: %w", pid, line, err)
+			}
+			*dst += n
+		}
+	}
+	return binKB, ledgerKB, nil
 }
 
 // runConfig is a minimal daemon config against the fake: one account, a
@@ -139,8 +177,11 @@ policies:
 // rssStatus is a process's resident memory in KB, from /proc/PID/status:
 // VmRSS and its anonymous (Go heap, stacks), file-backed (the binary and
 // the ledger's mmap, from a disk) and shared-memory (the same pages when
-// they are mapped from tmpfs, as /tmp often is) parts.
-type rssStatus struct{ RSS, Anon, File, Shmem int64 }
+// they are mapped from tmpfs, as /tmp often is) parts; and, from
+// /proc/PID/smaps, the resident pages of the binary's mappings and of the
+// ledger's (bbolt reads the file through mmap; its pages are the page
+// cache's, which the kernel reclaims under pressure).
+type rssStatus struct{ RSS, Anon, File, Shmem, Binary, Ledger int64 }
 
 // readRSS reads the process's rssStatus.
 func readRSS(pid int) (rssStatus, error) {

@@ -238,9 +238,9 @@ func ledgerTable(w io.Writer, o options) error {
 			}
 			fmt.Fprintf(w, "  %-38s %-9s %7d %7d %11d %7d %8.2f %9.2f %12.2f %7s  %s\n", mix.name, fmt.Sprintf("%dy", years),
 				r.Terms, r.LiveTerms, r.Transitions, r.Pruned, mb(r.FileBytes), mb(r.InUseBytes), mb(r.CompactBytes), r.Wall.Round(time.Second), verdict)
-			data := r.BucketBytes["terms"] + r.BucketBytes["history"] + r.BucketBytes["spent"]
-			fmt.Fprintf(w, "  %-38s data by bucket: terms %.2f MB, history %.2f MB, spent %.2f MB (%.0f bytes a live term); %d Prune calls, %s each\n", "",
-				mb(r.BucketBytes["terms"]), mb(r.BucketBytes["history"]), mb(r.BucketBytes["spent"]),
+			data := r.BucketBytes["terms"] + r.BucketBytes["history"] + r.BucketBytes["spent"] + r.BucketBytes["orders"]
+			fmt.Fprintf(w, "  %-38s data by bucket: terms %.2f MB, history %.2f MB, spent %.2f MB, orders %.2f MB (%.0f bytes a live term); %d Prune calls, %s each\n", "",
+				mb(r.BucketBytes["terms"]), mb(r.BucketBytes["history"]), mb(r.BucketBytes["spent"]), mb(r.BucketBytes["orders"]),
 				float64(data)/float64(max(r.LiveTerms, 1)), r.Prunes, meanDuration(r.PruneTime, r.Prunes))
 		}
 	}
