@@ -229,7 +229,7 @@ func TestCrashDuringPaymentWaitsFromThePayIntent(t *testing.T) {
 	}
 
 	hold.Release() // the first payment lands
-	<-done // its writes fail on the closed ledger
+	<-done         // its writes fail on the closed ledger
 	e.advance(ovh.DefaultCallTimeout + 3*time.Minute)
 	if o := outcome(t, e.cycle(), 1001); o.Status != state.StatusPaid {
 		t.Fatalf("once the payment landed: %s %s (%s), want paid", o.Action, o.Status, o.Reason)
