@@ -236,3 +236,35 @@ func TestCrashDuringPaymentWaitsFromThePayIntent(t *testing.T) {
 	}
 	wantRecord(t, f, 1001, 1, 1)
 }
+
+// An order another term holds is never adopted: the domain and the hosting
+// share a name, so the domain's paid order reads as a renewal of the
+// hosting too. When the hosting, held for approval, is approved the next
+// cycle, its search for an order OVH already holds finds the domain's and
+// must pass it by: the hosting orders and pays for itself.
+func TestAnotherTermsOrderIsNeverAdopted(t *testing.T) {
+	hosting := rule(t, "hosting", "P1Y", "50.00", 3001)
+	hosting.Approval = policy.Approval{Mode: policy.ApprovalAlways}
+	e := newEnv(t, []policy.Rule{rule(t, "domain", "P1Y", "15.00", 2001), hosting}, envOptions{deliveryAfter: time.Hour})
+	f := e.fake()
+	sum := e.cycle()
+	if o := outcome(t, sum, 2001); o.Action != renewal.ActPaid {
+		t.Fatalf("domain: %s (%s), want paid", o.Action, o.Reason)
+	}
+	if o := outcome(t, sum, 3001); o.Action != renewal.ActAwaiting {
+		t.Fatalf("hosting: %s (%s), want awaiting approval", o.Action, o.Reason)
+	}
+	tm := term("main", 3001, 10)
+	if _, err := renewal.Decide(e.ledger, e.record(tm).Approval.ID, state.DecisionApproved, "cli:alice"); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Minute)
+	if o := outcome(t, e.cycle(), 3001); o.Action != renewal.ActPaid {
+		t.Fatalf("hosting after approval: %s (%s), want paid", o.Action, o.Reason)
+	}
+	wantRecord(t, f, 2001, 1, 1)
+	wantRecord(t, f, 3001, 1, 1)
+	if own := ordersFor(f, 3001); e.record(tm).OrderID != own[0].ID {
+		t.Fatalf("hosting's ledger record holds order %d, want its own %d", e.record(tm).OrderID, own[0].ID)
+	}
+}
