@@ -55,6 +55,11 @@ func (c *cycle) gate(rule policy.Rule, price renewd.Money, t *term) gateResult {
 	return gateResult{gateOpen, ""}
 }
 
+// inFlightStatuses are the statuses whose order the budget counts as
+// committed (the larger of its order's price and its quote): an order is
+// being made, is held for payment, or is being paid.
+var inFlightStatuses = []state.Status{state.StatusOrdering, state.StatusOrdered, state.StatusPaying}
+
 // overBudget reports whether paying price would take this month's spending
 // over the budget. Spending is what the ledger records as paid since the
 // first of the month (UTC), plus orders in flight, so a restart resets
@@ -94,7 +99,7 @@ func (c *cycle) overBudget(price renewd.Money, self renewd.Term) (bool, string) 
 			}
 		}
 	}
-	inflight, err := c.e.ledger.List(state.Filter{Statuses: []state.Status{state.StatusOrdering, state.StatusOrdered, state.StatusPaying}})
+	inflight, err := c.e.ledger.List(state.Filter{Statuses: inFlightStatuses})
 	if err != nil {
 		return true, fmt.Sprintf("orders in flight cannot be read: %v", err)
 	}

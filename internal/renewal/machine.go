@@ -71,10 +71,6 @@ type move struct {
 	mutate  func(*state.Record) error
 	reports state.Reports
 	then    func(t *term)
-
-	// commits is the money an ordering or payment intent commits: a dry
-	// walk (renewd plan) counts it against the budget of the terms after.
-	commits int64
 }
 
 func stop(a Action, format string, args ...any) move {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -158,9 +159,28 @@ func planQuote(ctx context.Context, a OVH, svc renewd.Service, rule policy.Rule,
 }
 
 // would describes the first write or money call of a dry walk, and the
-// outcome a cycle would reach through it.
+// outcome a cycle would reach through it. A term the plan expects to pay
+// adds its price to what the terms after it see committed, as its record
+// would in the cycle, unless the ledger already counts it in flight.
 func (c *cycle) would(t *term, m move) move {
-	c.e.planned.Add(m.commits)
+	out := c.wouldReach(t, m)
+	if out.action == ActPaid && !(t.found && slices.Contains(inFlightStatuses, t.rec.Status)) {
+		c.e.planned.Add(plannedPrice(t))
+	}
+	return out
+}
+
+// plannedPrice is what a term the plan expects to pay would commit: the
+// price this walk read, or else what its record last held (a term that
+// starts over after its order expired is priced again by the cycle).
+func plannedPrice(t *term) int64 {
+	if t.price.Ucents > 0 {
+		return t.price.Ucents
+	}
+	return max(t.rec.OrderUcents, t.rec.QuoteUcents)
+}
+
+func (c *cycle) wouldReach(t *term, m move) move {
 	switch m.kind {
 	case mvCreate:
 		return stop(ActPaid, "order and pay: %s", t.rec.Reason)

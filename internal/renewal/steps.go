@@ -159,7 +159,6 @@ func (c *cycle) start(t *term) move {
 			return nil
 		}, nil)
 	m.then = func(t *term) { t.ownOrdering, t.called = true, false }
-	m.commits = price.Ucents
 	return m
 }
 
@@ -314,9 +313,6 @@ func (c *cycle) decideWithOrder(t *term, o ovh.Order) move {
 		return nil
 	}, nil)
 	m.then = func(t *term) { t.ownPaying, t.called = true, false }
-	if r.OrderUcents == 0 { // in flight, its order already counts
-		m.commits = price.Ucents
-	}
 	return m
 }
 
