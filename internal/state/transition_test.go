@@ -180,6 +180,17 @@ func TestReAskNeedsNewApprovalID(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already belongs") {
 		t.Fatalf("ask with another term's approval id: err = %v", err)
 	}
+	// An approval that arrives decided would pay without anyone deciding.
+	_, err = l.Transition(termOf(4, 1), StatusAwaitingApproval, "ask", func(r *Record) error {
+		r.Approval = &Approval{ID: "decided-already", Decision: DecisionApproved, DecidedBy: "cli:mallory"}
+		return nil
+	}, nil)
+	if err == nil || !strings.Contains(err.Error(), "already approved") {
+		t.Fatalf("ask with a decided approval: err = %v", err)
+	}
+	if _, ok, _ := l.Get(termOf(4, 1)); ok {
+		t.Fatal("the refused ask wrote a record")
+	}
 }
 
 func TestApprovalExpiredMarksDecision(t *testing.T) {
@@ -242,15 +253,23 @@ func TestTouch(t *testing.T) {
 		t.Fatalf("Touch added history events: %+v", evs)
 	}
 
-	for name, mutate := range map[string]func(*Record) error{
-		"status":   func(r *Record) error { r.Status = StatusOrdering; return nil },
-		"approval": func(r *Record) error { r.Approval = &Approval{ID: "other"}; return nil },
-		"decision": func(r *Record) error { r.Approval.Decision = DecisionApproved; return nil },
-		"term":     func(r *Record) error { r.Term.ServiceID = 2; return nil },
+	for name, tt := range map[string]struct {
+		mutate func(*Record) error
+		want   error
+	}{
+		"status":       {func(r *Record) error { r.Status = StatusOrdering; return nil }, ErrConflict},
+		"approval":     {func(r *Record) error { r.Approval = &Approval{ID: "other"}; return nil }, ErrConflict},
+		"decision":     {func(r *Record) error { r.Approval.Decision = DecisionApproved; return nil }, ErrConflict},
+		"decided by":   {func(r *Record) error { r.Approval.DecidedBy = "slack:U0BOSS"; return nil }, ErrConflict},
+		"price":        {func(r *Record) error { r.Approval.PriceUcents++; return nil }, ErrConflict},
+		"term":         {func(r *Record) error { r.Term.ServiceID = 2; return nil }, ErrConflict},
+		"order":        {func(r *Record) error { r.OrderID = 4242; return nil }, ErrOrderMismatch},
+		"other orders": {func(r *Record) error { r.OtherOrders = []int64{4242}; return nil }, ErrOrderMismatch},
+		"paid at":      {func(r *Record) error { r.PaidAt = c.Now(); return nil }, ErrConflict},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := l.Touch(term, mutate)
-			wantErrIs(t, err, ErrConflict)
+			_, err := l.Touch(term, tt.mutate)
+			wantErrIs(t, err, tt.want)
 			if got := mustGet(t, l, term); got.Status != StatusAwaitingApproval || got.Approval.ID != asked.Approval.ID || got.Approval.Decision != "" {
 				t.Fatalf("refused Touch changed the record: %+v", got)
 			}
