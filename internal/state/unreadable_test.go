@@ -133,6 +133,9 @@ func TestADamagedKeyHoldsBackTheServicesItMayBe(t *testing.T) {
 		{"acme/2x/2026-04-01T00:00:00Z", "acme", 7, true},    // the id is damaged
 		{"acme/2x/2026-04-01T00:00:00Z", "other", 7, false},  // but the account is another's
 		{"acme\x002/2026", "acme", 9, true},                  // no separator: anyone's
+		{"acme/0/2026-04-01T00:00:00Z", "acme", 5, true},     // no service has id 0: damaged
+		{"azAZ09-_/2/2026-04-01", "acme", 2, false},          // every kind of character a name may have
+		{"az.AZ/2/2026-04-01", "acme", 2, true},              // and one it may not: damaged
 	} {
 		if got := mayBelongTo(tc.key, tc.account, tc.id); got != tc.held {
 			t.Errorf("mayBelongTo(%q, %q, %d) = %v, want %v", tc.key, tc.account, tc.id, got, tc.held)
