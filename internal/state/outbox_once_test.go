@@ -5,7 +5,7 @@ import (
 )
 
 // TestEnqueueOnce: a key waiting in the outbox, or already delivered, is
-// not queued again; another key is.
+// not queued again; another key is, whatever waits before it.
 func TestEnqueueOnce(t *testing.T) {
 	l := openTemp(t, newClock())
 	r := Report{Key: "notice/x", Kind: "uncovered", Body: []byte(`{}`)}
@@ -15,9 +15,14 @@ func TestEnqueueOnce(t *testing.T) {
 			t.Fatalf("EnqueueOnce #%d = %v, %v; want %v", i+1, got, err, want)
 		}
 	}
+	// Another key is queued behind a report that waits: the scan for the
+	// key passes every item before it decides.
+	if got, err := l.EnqueueOnce(Report{Key: "notice/z", Kind: "uncovered", Body: []byte(`{}`)}); err != nil || !got {
+		t.Fatalf("EnqueueOnce of another key behind a waiting one = %v, %v; want true", got, err)
+	}
 	items, err := l.Outbox(0)
-	if err != nil || len(items) != 1 {
-		t.Fatalf("outbox holds %d items (%v), want 1", len(items), err)
+	if err != nil || len(items) != 2 || items[0].Key != r.Key || items[1].Key != "notice/z" {
+		t.Fatalf("outbox holds %+v (%v), want notice/x then notice/z", items, err)
 	}
 	if err := l.OutboxDone(items[0].Seq, r.Key, "C1", "1.2"); err != nil {
 		t.Fatal(err)
