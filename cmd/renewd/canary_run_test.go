@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -81,19 +80,8 @@ slack:
 		t.Fatal(err)
 	}
 
-	var stdout, stderr lockedBuffer
-	cmd := exec.Command(bin, "run", "--config", cfgPath)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	d := startDaemon(t, bin, cfgPath, "HOME="+dir)
+	stdout, stderr := &d.stdout, &d.stderr
 	cycles := func() int { return strings.Count(stderr.String(), "msg=\"cycle done") }
 	waitFor(t, "the first cycle", func() bool { return cycles() >= 1 }, stderr.String)
 	waitFor(t, "a call to Slack", func() bool { return slackCalls.Load() > 0 }, stderr.String)
@@ -111,9 +99,7 @@ slack:
 	if err := os.WriteFile(cfgPath, []byte("log_level: debug\n"+cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	d.signal(t, syscall.SIGHUP)
 	waitFor(t, "the reload", func() bool { return strings.Contains(stderr.String(), "config reloaded") }, stderr.String)
 	var out, errb lockedBuffer
 	if code := exitCode(run(t.Context(), []string{"run-now", "--config", cfgPath}, func(string) string { return "" }, &out, &errb), &errb); code != 0 {
@@ -121,18 +107,7 @@ slack:
 	}
 	waitFor(t, "the failing cycle", func() bool { return strings.Contains(stderr.String(), "cycle done with errors") }, stderr.String)
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		exited <- err
-		if err != nil {
-			t.Fatalf("renewd run after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("renewd run did not stop within 30 s of SIGTERM\n%s", stderr.String())
-	}
+	d.stop(t)
 
 	all := stdout.String() + stderr.String() + out.String() + errb.String()
 	for _, s := range []string{cliCreds[1], cliCreds[2], wrong, slackCanaries[0], slackCanaries[1]} {

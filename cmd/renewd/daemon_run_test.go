@@ -114,6 +114,55 @@ func buildDaemonBinary(t *testing.T) string {
 	return bin
 }
 
+// daemonProcess is `renewd run` started from a built binary, its output
+// captured. The test's cleanup kills it if it still runs.
+type daemonProcess struct {
+	cmd            *exec.Cmd
+	stdout, stderr lockedBuffer
+	done           chan struct{}
+	err            error // how it exited, once done is closed
+}
+
+// startDaemon starts bin as `renewd run --config cfgPath` with only PATH
+// and the extra environment given.
+func startDaemon(t *testing.T, bin, cfgPath string, env ...string) *daemonProcess {
+	t.Helper()
+	d := &daemonProcess{cmd: exec.Command(bin, "run", "--config", cfgPath), done: make(chan struct{})}
+	d.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	d.cmd.Stdout, d.cmd.Stderr = &d.stdout, &d.stderr
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = d.cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Kill()
+		<-d.done
+	})
+	return d
+}
+
+func (d *daemonProcess) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stop sends SIGTERM and fails the test unless the daemon exits 0 within
+// 30 s.
+func (d *daemonProcess) stop(t *testing.T) {
+	t.Helper()
+	d.signal(t, syscall.SIGTERM)
+	select {
+	case <-d.done:
+		if d.err != nil {
+			t.Fatalf("renewd run after SIGTERM: %v\n%s", d.err, d.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("renewd run did not stop within 30 s of SIGTERM\n%s", d.stderr.String())
+	}
+}
+
 // pendingTerms returns the terms awaiting approval, from `status --json`
 // (through the daemon or the ledger).
 func pendingTerms(t *testing.T, statusJSON string) []string {
@@ -142,19 +191,8 @@ func TestRunReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	}
 	bin := buildDaemonBinary(t)
 	r := newDaemonRig(t)
-	stderr := &lockedBuffer{}
-	cmd := exec.Command(bin, "run", "--config", r.cfgPath)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	d := startDaemon(t, bin, r.cfgPath)
+	stderr := &d.stderr
 	waitFor(t, "the first cycle", func() bool { return strings.Contains(stderr.String(), "cycle done") }, stderr.String)
 
 	// Through the socket: status, approve, run-now.
@@ -187,9 +225,7 @@ func TestRunReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
     max_price: 20.00
     payment: {default: true}
 `)
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	d.signal(t, syscall.SIGHUP)
 	waitFor(t, "the reload", func() bool { return strings.Contains(stderr.String(), "rule databases-monthly added") }, stderr.String)
 
 	// A broken one is refused, with FILE:LINE, and the daemon keeps running.
@@ -201,14 +237,12 @@ func TestRunReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
     max_price: lots
     payment: {default: true}
 `)
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	d.signal(t, syscall.SIGHUP)
 	waitFor(t, "the refusal", func() bool { return strings.Contains(stderr.String(), "reload refused") }, stderr.String)
 	if !regexp.MustCompile(regexp.QuoteMeta(r.cfgPath) + `:\d+: `).MatchString(stderr.String()) {
 		t.Errorf("the refusal does not say FILE:LINE:\n%s", stderr.String())
 	}
-	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+	if err := d.cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Fatalf("renewd run gone after a refused reload: %v", err)
 	}
 	// (The CLI itself would refuse the broken file: ask the socket directly.)
@@ -222,18 +256,7 @@ func TestRunReloadsOnSIGHUPAndStopsOnSIGTERM(t *testing.T) {
 	r.writeConfig(t, "")
 
 	// SIGTERM: a clean stop, exit 0, socket removed.
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		exited <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("renewd run after SIGTERM: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("renewd run did not stop within 30 s of SIGTERM\n%s", stderr.String())
-	}
+	d.stop(t)
 	if _, err := os.Stat(r.socket); err == nil {
 		t.Error("control socket left behind")
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,19 +32,8 @@ func TestRunReloadPutsTheNewPolicyInTheInventory(t *testing.T) {
 		}
 	}
 	write("")
-	stderr := &lockedBuffer{}
-	cmd := exec.Command(bin, "run", "--config", r.cfgPath)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	d := startDaemon(t, bin, r.cfgPath)
+	stderr := &d.stderr
 	cycles := func() int { return strings.Count(stderr.String(), "msg=\"cycle done") }
 	cycle := func(n int) {
 		t.Helper()
@@ -75,9 +63,7 @@ func TestRunReloadPutsTheNewPolicyInTheInventory(t *testing.T) {
     action: notify
     renew_before: 100d
 `)
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	d.signal(t, syscall.SIGHUP)
 	waitFor(t, "the reload", func() bool { return strings.Contains(stderr.String(), "rule beta-watch added") }, stderr.String)
 	cycle(3)
 	if n := fromCache(); n != 0 {
@@ -87,11 +73,5 @@ func TestRunReloadPutsTheNewPolicyInTheInventory(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "LAST FULL READ") || !strings.Contains(out, "\ndefault  9  ") {
 		t.Errorf("status through the daemon: exit %d\n%s%s", code, out, errs)
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-exited; err != nil {
-		t.Errorf("renewd run after SIGTERM: %v", err)
-	}
-	exited <- nil
+	d.stop(t)
 }
